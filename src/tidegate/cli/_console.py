@@ -1,0 +1,34 @@
+"""The two consoles: stdout carries the payload, stderr everything else."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from rich.console import Console
+
+stdout = Console(highlight=False, soft_wrap=True)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def is_interactive() -> bool:
+    """Return whether stderr is a terminal (progress bars are shown only then)."""
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+def emit(text: str) -> None:
+    """Write payload text to stdout exactly, with no markup processing."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()
+
+
+def emit_bytes(data: bytes) -> None:
+    """Write payload bytes to stdout exactly."""
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+def say(text: str) -> None:
+    """Write a status line to stderr."""
+    stderr.print(text, markup=False)

@@ -1,0 +1,308 @@
+"""`tidegate ledger`: append, log, show, checkpoint, prove and verify."""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from tidegate.cli._console import emit, emit_bytes, is_interactive, say, stderr
+from tidegate.cli._state import state
+from tidegate.config import ENV_ACTOR
+from tidegate.errors import FormatError, LedgerError, TidegateError, UsageError
+from tidegate.home import open_ledger, open_store
+from tidegate.ledger.entry import parse_entry
+from tidegate.ledger.keys import load_public_key
+from tidegate.ledger.kinds import USER_APPENDABLE, validate_body
+from tidegate.ledger.log import AppendRequest, Ledger
+from tidegate.ledger.note import open_checkpoint
+from tidegate.ledger.proof import parse_consistency_proof
+from tidegate.ledger.trust import TrustedKey, TrustPolicy, load_trust
+from tidegate.ledger.verify import VerifyReport, verify_ledger
+
+app = typer.Typer(help="Append to, inspect, prove and verify the ledger.", no_args_is_help=True)
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+class TextOrJson(str, Enum):
+    """Output formats of listing and report commands."""
+
+    text = "text"
+    json = "json"
+
+
+@contextmanager
+def _ledger(ctx: typer.Context, *, writable: bool) -> Iterator[Ledger]:
+    ledger = open_ledger(state(ctx).settings(), writable=writable)
+    try:
+        yield ledger
+    finally:
+        ledger.store.close()
+
+
+def _read_input(path: str, what: str, limit: int) -> bytes:
+    if path == "-":
+        data = sys.stdin.buffer.read(limit + 1)
+        source = "stdin"
+    else:
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read(limit + 1)
+        except OSError as exc:
+            raise UsageError(f"{what} {path}: {exc.strerror}") from exc
+        source = path
+    if len(data) > limit:
+        raise UsageError(f"{what} {source} is larger than {limit} bytes")
+    return data
+
+
+def _parse_body(data: bytes, source: str) -> Any:
+    try:
+        return json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"body {source}: not UTF-8 (byte {exc.start})") from exc
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"body {source}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+
+
+@app.command()
+def append(
+    ctx: typer.Context,
+    body: Annotated[str, typer.Option("--body", help="JSON body file, or - for stdin.")],
+    kind: Annotated[str, typer.Option("--kind", help="Entry kind; only `note` is appended by hand.")] = "note",
+    actor: Annotated[
+        str | None, typer.Option(envvar=ENV_ACTOR, show_envvar=False, help=f"Actor to record [env: {ENV_ACTOR}].")
+    ] = None,
+    blob: Annotated[
+        list[str] | None, typer.Option("--blob", help="Attach NAME=FILE as a content-addressed blob (repeatable).")
+    ] = None,
+) -> None:
+    """Append one signed entry; prints its sequence number once it is durable."""
+    if kind not in USER_APPENDABLE:
+        validate_body(kind, {})  # unknown kinds get the list of known ones
+        raise UsageError(f"kind {kind!r} is written by its own command, not by `ledger append`")
+    source = "stdin" if body == "-" else body
+    parsed = validate_body(kind, _parse_body(_read_input(body, "body", MAX_BODY_BYTES), source), source=source)
+    blobs: dict[str, bytes] = {}
+    for item in blob or []:
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path:
+            raise UsageError(f"--blob {item!r}: expected NAME=FILE")
+        blobs[name] = _read_input(path, "blob", 256 * 1024 * 1024)
+    with _ledger(ctx, writable=True) as ledger:
+        entry = ledger.append(AppendRequest(kind, parsed, actor=actor, blobs=blobs))
+    say(f"appended entry {entry.seq} ({entry.kind}) leaf {entry.leaf_hash.hex()}")
+    emit(str(entry.seq))
+
+
+@app.command("log")
+def log_entries(
+    ctx: typer.Context,
+    since: Annotated[int, typer.Option(help="First sequence number to list.", min=0)] = 0,
+    limit: Annotated[int | None, typer.Option(help="List at most this many entries.", min=1)] = None,
+    kind: Annotated[str | None, typer.Option(help="Only entries of this kind.")] = None,
+    output: Annotated[TextOrJson, typer.Option("--format", help="text or json (JSON Lines).")] = TextOrJson.text,
+) -> None:
+    """List entries: sequence number, time, kind, actor, signing key, leaf hash."""
+    with _ledger(ctx, writable=False) as ledger:
+        shown = 0
+        for chunk in ledger.store.entries(since, kind=kind, chunk=500):
+            for entry in chunk:
+                if limit is not None and shown >= limit:
+                    return
+                shown += 1
+                if output is TextOrJson.json:
+                    row = {
+                        "seq": entry.seq,
+                        "time": entry.time,
+                        "kind": entry.kind,
+                        "actor": entry.actor,
+                        "keyid": entry.keyid,
+                        "leaf_hash": entry.leaf_hash.hex(),
+                    }
+                    emit(json.dumps(row))
+                else:
+                    emit(
+                        f"{entry.seq:>8}  {entry.time}  {entry.kind:<12}  {entry.actor}  "
+                        f"{entry.keyid}  {entry.leaf_hash.hex()[:16]}"
+                    )
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    seq: Annotated[int, typer.Argument(help="Sequence number of the entry.", min=0)],
+    raw: Annotated[bool, typer.Option("--raw", help="Print the entry's exact bytes instead.")] = False,
+) -> None:
+    """Show one entry: the decoded in-toto statement, its signatures and leaf hash."""
+    with _ledger(ctx, writable=False) as ledger:
+        entry = ledger.store.entry(seq)
+        if entry is None:
+            raise LedgerError(f"entry {seq} does not exist (the ledger has {ledger.size()} entries)")
+    if raw:
+        emit_bytes(entry.envelope)
+        return
+    try:
+        parsed = parse_entry(entry.envelope)
+    except FormatError as exc:
+        raise LedgerError(f"entry {seq} is malformed: {exc.message}", hint="run `tidegate ledger verify`") from exc
+    document = {
+        "seq": entry.seq,
+        "leaf_hash": entry.leaf_hash.hex(),
+        "signatures": [{"keyid": k, "sig": base64.b64encode(s).decode()} for k, s in parsed.signatures],
+        "statement": parsed.statement,
+    }
+    emit(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+@app.command()
+def checkpoint(
+    ctx: typer.Context,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the checkpoint here instead of stdout.")] = None,
+) -> None:
+    """Sign a C2SP checkpoint of the current tree, store it and print it."""
+    with _ledger(ctx, writable=True) as ledger:
+        signed = ledger.checkpoint()
+    if out is None:
+        emit_bytes(signed.note)
+    else:
+        out.write_bytes(signed.note)
+        emit(str(out))
+    say(f"checkpoint of size {signed.checkpoint.size}, root {signed.checkpoint.root_hash.hex()}")
+
+
+@app.command()
+def prove(
+    ctx: typer.Context,
+    seq: Annotated[int, typer.Argument(help="Sequence number of the entry to prove.", min=0)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The tlog-proof file to write (and OUT.entry).")],
+) -> None:
+    """Write a C2SP tlog-proof@v1 for one entry to OUT and the entry's exact bytes to OUT.entry."""
+    with _ledger(ctx, writable=True) as ledger:
+        proof, entry = ledger.prove_inclusion(seq)
+    entry_path = out.with_name(out.name + ".entry")
+    out.write_bytes(proof.encode())
+    entry_path.write_bytes(entry.envelope)
+    emit(str(out))
+    emit(str(entry_path))
+
+
+@app.command()
+def consistency(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", "-o", help="The consistency proof file to write.")],
+    old_size: Annotated[int | None, typer.Option(help="Prove the ledger extends its first N entries.", min=0)] = None,
+    from_checkpoint: Annotated[
+        Path | None, typer.Option(help="Prove the ledger extends this (trusted) checkpoint.")
+    ] = None,
+) -> None:
+    """Write a consistency proof from an older tree size to a fresh checkpoint."""
+    if (old_size is None) == (from_checkpoint is None):
+        raise UsageError("give exactly one of --old-size or --from-checkpoint")
+    settings = state(ctx).settings()
+    if from_checkpoint is not None:
+        trust = load_trust(settings.trust_path)
+        data = _read_input(str(from_checkpoint), "checkpoint", 64 * 1024)
+        try:
+            old_size = open_checkpoint(data, trust.note_verifiers()).size
+        except FormatError as exc:
+            raise UsageError(f"checkpoint {from_checkpoint}: {exc.message}") from exc
+    assert old_size is not None
+    with _ledger(ctx, writable=True) as ledger:
+        proof = ledger.prove_consistency(old_size)
+    out.write_bytes(proof.encode())
+    parse_consistency_proof(out.read_bytes(), source=str(out))
+    emit(str(out))
+
+
+def _trust_for_verify(ctx: typer.Context, pubkeys: list[Path], trust_file: Path | None) -> tuple[TrustPolicy, Any]:
+    settings = state(ctx).settings()
+    store = open_store(settings)
+    try:
+        origin = store.meta()["origin"]
+    except TidegateError:
+        store.close()
+        raise
+    if pubkeys:
+        keys = []
+        for path in pubkeys:
+            data = _read_input(str(path), "public key", 64 * 1024)
+            keys.append(TrustedKey(load_public_key(data, source=str(path), note_name=origin).public_key, ""))
+        return TrustPolicy(origin, tuple(keys), windows_enforced=False), store
+    return load_trust(trust_file or settings.trust_path), store
+
+
+def _render_report(report: VerifyReport) -> str:
+    lines: list[str] = []
+    if report.ok:
+        lines.append(f"ledger intact: {report.size} entries, root {report.root_hash.hex()}")
+    else:
+        first = report.first_failure
+        assert first is not None
+        where = f"entry {first.seq}" if first.seq is not None else "the ledger"
+        lines.append(f"ledger verification FAILED at {where}: {first.reason}: {first.detail}")
+    keys = ", ".join(f"{k} ({n})" for k, n in sorted(report.keys_used.items())) or "none"
+    lines.append(f"  origin {report.origin}")
+    lines.append(f"  {report.signatures_checked} signatures checked; keys: {keys}")
+    lines.append(f"  {report.checkpoints_checked} checkpoints checked; latest covers {report.latest_checkpoint_size}")
+    if report.trusted_checkpoint_size is not None:
+        lines.append(f"  trusted checkpoint of size {report.trusted_checkpoint_size} checked")
+    lines.append(f"  {report.blobs_checked} blobs checked, {report.blobs_purged} purged")
+    for note in report.notes:
+        lines.append(f"  note: {note}")
+    if not report.ok:
+        lines.append(f"  {len(report.failures)} failures{' (truncated)' if report.failures_truncated else ''}:")
+        for failure in sorted(report.failures, key=lambda f: (f.seq is None, f.seq or 0))[:20]:
+            where = f"entry {failure.seq}" if failure.seq is not None else "ledger"
+            lines.append(f"    {where}: {failure.reason}: {failure.detail}")
+    return "\n".join(lines)
+
+
+@app.command()
+def verify(
+    ctx: typer.Context,
+    trusted_checkpoint: Annotated[
+        Path | None, typer.Option(help="A checkpoint you kept: the ledger must extend it.")
+    ] = None,
+    pubkey: Annotated[
+        list[Path] | None,
+        typer.Option(help="Trust only this public key (PEM or note verifier key); repeatable."),
+    ] = None,
+    trust: Annotated[Path | None, typer.Option(help="Trust file to use instead of .tidegate/trust.json.")] = None,
+    output: Annotated[TextOrJson, typer.Option("--format", help="text or json.")] = TextOrJson.text,
+    workers: Annotated[int | None, typer.Option(help="Signature-checking processes (default: one per core).", min=1)] = None,
+) -> None:
+    """Verify every entry, signature, link, blob and checkpoint. Exit 0 intact, 1 failed, 2 usage."""
+    checkpoint_bytes = None
+    if trusted_checkpoint is not None:
+        checkpoint_bytes = _read_input(str(trusted_checkpoint), "trusted checkpoint", 64 * 1024)
+    policy, store = _trust_for_verify(ctx, pubkey or [], trust)
+    try:
+        if is_interactive():
+            with Progress(
+                TextColumn("verifying"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=stderr
+            ) as bar:
+                task = bar.add_task("verify", total=None)
+
+                def advance(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                report = verify_ledger(store, policy, trusted_checkpoint=checkpoint_bytes, workers=workers, progress=advance)
+        else:
+            report = verify_ledger(store, policy, trusted_checkpoint=checkpoint_bytes, workers=workers)
+    finally:
+        store.close()
+    if output is TextOrJson.json:
+        emit(json.dumps(report.as_json(), indent=2))
+    else:
+        emit(_render_report(report))
+    raise typer.Exit(0 if report.ok else 1)

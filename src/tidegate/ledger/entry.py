@@ -1,0 +1,186 @@
+"""Ledger entries: in-toto Statement v1 payloads inside DSSE envelopes, and their parsing.
+
+An entry's bytes are the RFC 8785 canonical JSON of its DSSE envelope; the envelope's payload
+is the RFC 8785 canonical JSON of the statement. Signatures are Ed25519 over DSSE's PAE.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tidegate.canonical import canonical_json, json_digest
+from tidegate.errors import FormatError
+
+PAYLOAD_TYPE = "application/vnd.in-toto+json"
+STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
+PREDICATE_PREFIX = "https://tidegate.dev/"
+PREDICATE_SUFFIX = "/v1"
+GENESIS_PREV = "0" * 64
+"""The ``prev`` of entry 0: there is no previous leaf."""
+
+
+def pae(payload_type: str, payload: bytes) -> bytes:
+    """Return DSSE's pre-authentication encoding of a payload (what gets signed)."""
+    type_bytes = payload_type.encode()
+    return b"DSSEv1 %d %s %d %s" % (len(type_bytes), type_bytes, len(payload), payload)
+
+
+def predicate_type(kind: str) -> str:
+    """Return the in-toto predicateType of an entry kind."""
+    return f"{PREDICATE_PREFIX}{kind}{PREDICATE_SUFFIX}"
+
+
+def kind_of(predicate_type_uri: str) -> str:
+    """Return the entry kind named by a predicateType, or raise FormatError."""
+    if not (predicate_type_uri.startswith(PREDICATE_PREFIX) and predicate_type_uri.endswith(PREDICATE_SUFFIX)):
+        raise FormatError(f"predicateType {predicate_type_uri!r} is not a tidegate kind")
+    return predicate_type_uri[len(PREDICATE_PREFIX) : -len(PREDICATE_SUFFIX)]
+
+
+@dataclass(frozen=True)
+class BlobRef:
+    """A content-addressed blob an entry refers to."""
+
+    name: str
+    sha256: str
+    size: int
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the reference as it appears in a predicate."""
+        return {"name": self.name, "sha256": self.sha256, "size": self.size}
+
+
+@dataclass(frozen=True)
+class Subject:
+    """An in-toto subject: what an entry is about, by digest."""
+
+    name: str
+    sha256: str
+
+
+def build_statement(
+    *,
+    kind: str,
+    seq: int,
+    prev: str,
+    time: str,
+    actor: str,
+    body: Mapping[str, Any],
+    subjects: Sequence[Subject] = (),
+    blobs: Sequence[BlobRef] = (),
+) -> dict[str, Any]:
+    """Return the in-toto statement of an entry; the body's digest is always a subject."""
+    all_subjects = [{"name": "body", "digest": {"sha256": json_digest(body)}}]
+    all_subjects += [{"name": s.name, "digest": {"sha256": s.sha256}} for s in subjects]
+    predicate: dict[str, Any] = {"seq": seq, "prev": prev, "time": time, "actor": actor, "body": dict(body)}
+    if blobs:
+        predicate["blobs"] = [b.as_json() for b in blobs]
+    return {
+        "_type": STATEMENT_TYPE,
+        "subject": all_subjects,
+        "predicateType": predicate_type(kind),
+        "predicate": predicate,
+    }
+
+
+def seal(payload: bytes, signatures: Sequence[tuple[str, bytes]]) -> bytes:
+    """Return the entry bytes: the canonical DSSE envelope with (keyid, signature) pairs."""
+    envelope = {
+        "payload": base64.b64encode(payload).decode(),
+        "payloadType": PAYLOAD_TYPE,
+        "signatures": [{"keyid": k, "sig": base64.b64encode(s).decode()} for k, s in signatures],
+    }
+    return canonical_json(envelope)
+
+
+@dataclass(frozen=True)
+class ParsedEntry:
+    """An entry's envelope and statement, parsed and shape-checked (signatures unchecked)."""
+
+    payload: bytes
+    signatures: tuple[tuple[str, bytes], ...]
+    statement: dict[str, Any]
+    kind: str
+    seq: int
+    prev: str
+    time: str
+    actor: str
+    body: dict[str, Any]
+    blobs: tuple[BlobRef, ...]
+
+    def signed_message(self) -> bytes:
+        """Return the PAE bytes each signature covers."""
+        return pae(PAYLOAD_TYPE, self.payload)
+
+
+def _require(condition: bool, what: str) -> None:
+    if not condition:
+        raise FormatError(what)
+
+
+def parse_entry(data: bytes) -> ParsedEntry:
+    """Parse entry bytes; raise FormatError saying which field is malformed.
+
+    Canonical form is not re-checked here: the leaf hash covers the exact entry bytes and the
+    signatures cover the exact payload bytes, so any re-encoding is caught by the chain.
+    """
+    try:
+        envelope = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise FormatError(f"envelope is not valid JSON ({exc})") from exc
+    _require(isinstance(envelope, dict), "envelope is not a JSON object")
+    _require(envelope.get("payloadType") == PAYLOAD_TYPE, f"payloadType is not {PAYLOAD_TYPE}")
+    raw_sigs = envelope.get("signatures")
+    _require(isinstance(raw_sigs, list) and len(raw_sigs) > 0, "envelope has no signatures")
+    signatures: list[tuple[str, bytes]] = []
+    try:
+        payload = base64.b64decode(envelope.get("payload", ""), validate=True)
+        for sig in raw_sigs:
+            _require(isinstance(sig, dict) and isinstance(sig.get("keyid"), str), "signature has no keyid")
+            signatures.append((sig["keyid"], base64.b64decode(sig.get("sig", ""), validate=True)))
+    except (binascii.Error, TypeError) as exc:
+        raise FormatError(f"envelope payload or signature is not base64 ({exc})") from exc
+    _require(set(envelope) == {"payload", "payloadType", "signatures"}, "envelope has unexpected fields")
+    try:
+        statement = json.loads(payload)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise FormatError(f"payload is not valid JSON ({exc})") from exc
+    _require(isinstance(statement, dict), "statement is not a JSON object")
+    _require(statement.get("_type") == STATEMENT_TYPE, f"statement _type is not {STATEMENT_TYPE}")
+    predicate = statement.get("predicate")
+    _require(isinstance(predicate, dict), "statement has no predicate object")
+    kind = kind_of(str(statement.get("predicateType")))
+    seq, prev = predicate.get("seq"), predicate.get("prev")
+    time, actor, body = predicate.get("time"), predicate.get("actor"), predicate.get("body")
+    _require(isinstance(seq, int) and not isinstance(seq, bool) and seq >= 0, "predicate.seq is not a non-negative integer")
+    _require(isinstance(prev, str) and len(prev) == 64, "predicate.prev is not a 64-digit hex hash")
+    _require(isinstance(time, str), "predicate.time is not a string")
+    _require(isinstance(actor, str), "predicate.actor is not a string")
+    _require(isinstance(body, dict), "predicate.body is not a JSON object")
+    blobs: list[BlobRef] = []
+    for item in predicate.get("blobs", []):
+        _require(
+            isinstance(item, dict)
+            and isinstance(item.get("name"), str)
+            and isinstance(item.get("sha256"), str)
+            and isinstance(item.get("size"), int),
+            "predicate.blobs has a malformed reference",
+        )
+        blobs.append(BlobRef(item["name"], item["sha256"], item["size"]))
+    return ParsedEntry(
+        payload=payload,
+        signatures=tuple(signatures),
+        statement=statement,
+        kind=kind,
+        seq=seq,
+        prev=prev,
+        time=time,
+        actor=actor,
+        body=body,
+        blobs=tuple(blobs),
+    )

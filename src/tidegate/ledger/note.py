@@ -1,0 +1,226 @@
+"""C2SP signed notes (c2sp.org/signed-note) and checkpoints (c2sp.org/tlog-checkpoint).
+
+Only Ed25519 note signatures (type 0x01) are produced and accepted. A key hash is the first
+four bytes of SHA-256(name || 0x0A || 0x01 || public key); a verifier key is written
+``name+hex(key hash)+base64(0x01 || public key)``, the form Go's sumdb/note reads.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from tidegate.errors import FormatError
+from tidegate.ledger.merkle import HASH_SIZE
+
+ED25519_ALGORITHM = 0x01
+SIGNATURE_PREFIX = "\u2014 "  # an em dash and a space start every signature line
+_NAME_RE = re.compile(r"^[^\s+]+$")
+_MAX_SIGNATURES = 100
+
+
+def key_hash(name: str, public_key: bytes) -> bytes:
+    """Return the 4-byte key hash that prefixes every note signature by this key."""
+    return hashlib.sha256(name.encode() + b"\n" + bytes([ED25519_ALGORITHM]) + public_key).digest()[:4]
+
+
+def check_key_name(name: str) -> str:
+    """Return ``name`` if it is a valid note key name (non-empty, no spaces, no '+')."""
+    if not name or not _NAME_RE.match(name):
+        raise FormatError(f"invalid note key name {name!r}: it must be non-empty, without spaces or '+'")
+    return name
+
+
+@dataclass(frozen=True)
+class NoteVerifier:
+    """A public key that can check note signatures under one key name."""
+
+    name: str
+    public_key: bytes
+
+    @property
+    def key_hash(self) -> bytes:
+        """The 4-byte hash that names this key in signature lines."""
+        return key_hash(self.name, self.public_key)
+
+    def vkey(self) -> str:
+        """Return the verifier key string ``name+hash+base64``."""
+        encoded = base64.b64encode(bytes([ED25519_ALGORITHM]) + self.public_key).decode()
+        return f"{self.name}+{self.key_hash.hex()}+{encoded}"
+
+    def verify(self, text: bytes, signature: bytes) -> bool:
+        """Return whether ``signature`` is this key's Ed25519 signature of ``text``."""
+        try:
+            Ed25519PublicKey.from_public_bytes(self.public_key).verify(signature, text)
+        except InvalidSignature:
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class NoteSigner:
+    """A private key that signs notes under one key name."""
+
+    name: str
+    private_key: Ed25519PrivateKey
+
+    def verifier(self) -> NoteVerifier:
+        """Return the matching verifier."""
+        raw = self.private_key.public_key().public_bytes_raw()
+        return NoteVerifier(self.name, raw)
+
+    def signature_line(self, text: bytes) -> str:
+        """Return the signature line for ``text`` (with its trailing newline)."""
+        sig = self.verifier().key_hash + self.private_key.sign(text)
+        return f"{SIGNATURE_PREFIX}{self.name} {base64.b64encode(sig).decode()}\n"
+
+
+def parse_vkey(vkey: str) -> NoteVerifier:
+    """Parse a verifier key string; raise FormatError saying which part is wrong."""
+    parts = vkey.strip().split("+")
+    if len(parts) != 3:
+        raise FormatError(f"verifier key {vkey!r} is not of the form name+hash+base64")
+    name, hash_hex, encoded = parts
+    check_key_name(name)
+    try:
+        raw = base64.b64decode(encoded, validate=True)
+        expected_hash = bytes.fromhex(hash_hex)
+    except (binascii.Error, ValueError) as exc:
+        raise FormatError(f"verifier key {vkey!r}: bad hex or base64 ({exc})") from exc
+    if len(raw) != 33 or raw[0] != ED25519_ALGORITHM:
+        raise FormatError(f"verifier key {vkey!r} is not an Ed25519 (type 0x01) key")
+    verifier = NoteVerifier(name, raw[1:])
+    if verifier.key_hash != expected_hash:
+        raise FormatError(f"verifier key {vkey!r}: key hash does not match name and key")
+    return verifier
+
+
+@dataclass(frozen=True)
+class NoteSignature:
+    """One signature line of a note."""
+
+    name: str
+    key_hash: bytes
+    signature: bytes
+
+
+@dataclass(frozen=True)
+class SignedNote:
+    """A note's text and its signature lines, as parsed (not yet verified)."""
+
+    text: bytes
+    signatures: tuple[NoteSignature, ...]
+
+
+def sign_note(text: str, signers: Sequence[NoteSigner]) -> bytes:
+    """Return the signed note: text, a blank line, one signature line per signer."""
+    if not text.endswith("\n"):
+        raise FormatError("note text must end with a newline")
+    body = text.encode()
+    return body + b"\n" + "".join(s.signature_line(body) for s in signers).encode()
+
+
+def parse_note(data: bytes) -> SignedNote:
+    """Split a signed note into text and signature lines; raise FormatError if malformed."""
+    try:
+        decoded = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"signed note is not UTF-8 (byte {exc.start})") from exc
+    split = decoded.rfind("\n\n")
+    if split < 0:
+        raise FormatError("signed note has no blank line before its signatures")
+    text, sig_block = decoded[: split + 1], decoded[split + 2 :]
+    if not sig_block.endswith("\n"):
+        raise FormatError("signed note does not end with a newline")
+    signatures: list[NoteSignature] = []
+    for line in sig_block[:-1].split("\n"):
+        if not line.startswith(SIGNATURE_PREFIX):
+            raise FormatError(f"signature line {line!r} does not start with an em dash")
+        try:
+            name, encoded = line[len(SIGNATURE_PREFIX) :].split(" ")
+            raw = base64.b64decode(encoded, validate=True)
+        except (ValueError, binascii.Error) as exc:
+            raise FormatError(f"signature line {line!r} is malformed") from exc
+        check_key_name(name)
+        if len(raw) < 5:
+            raise FormatError(f"signature line {line!r} is too short")
+        signatures.append(NoteSignature(name, raw[:4], raw[4:]))
+    if len(signatures) > _MAX_SIGNATURES:
+        raise FormatError(f"signed note carries {len(signatures)} signatures (limit {_MAX_SIGNATURES})")
+    return SignedNote(text.encode(), tuple(signatures))
+
+
+def open_note(data: bytes, verifiers: Iterable[NoteVerifier]) -> tuple[bytes, list[NoteVerifier]]:
+    """Verify a signed note; return its text and the verifiers whose signature checked.
+
+    MUST raise FormatError unless at least one known key signed it and every signature
+    line from a known key verifies (a bad signature by a known key is never ignored).
+    """
+    note = parse_note(data)
+    known = {(v.name, v.key_hash): v for v in verifiers}
+    verified: list[NoteVerifier] = []
+    for sig in note.signatures:
+        verifier = known.get((sig.name, sig.key_hash))
+        if verifier is None:
+            continue
+        if not verifier.verify(note.text, sig.signature):
+            raise FormatError(f"note signature by {sig.name} (key {sig.key_hash.hex()}) is invalid")
+        verified.append(verifier)
+    if not verified:
+        names = ", ".join(f"{s.name}+{s.key_hash.hex()}" for s in note.signatures) or "none"
+        raise FormatError(f"note is not signed by any trusted key (signed by: {names})")
+    return note.text, verified
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A tlog-checkpoint body: origin, tree size, root hash and optional extension lines."""
+
+    origin: str
+    size: int
+    root_hash: bytes
+    extensions: tuple[str, ...] = ()
+
+    def text(self) -> str:
+        """Return the checkpoint body as note text."""
+        root = base64.b64encode(self.root_hash).decode()
+        lines = [self.origin, str(self.size), root, *self.extensions]
+        return "".join(line + "\n" for line in lines)
+
+
+def parse_checkpoint(text: bytes) -> Checkpoint:
+    """Parse checkpoint note text; raise FormatError naming the bad line."""
+    try:
+        lines = text.decode("utf-8").split("\n")
+    except UnicodeDecodeError as exc:
+        raise FormatError("checkpoint is not UTF-8") from exc
+    if len(lines) < 4 or lines[-1] != "":
+        raise FormatError("checkpoint needs origin, size and root hash lines ending in a newline")
+    origin, size_line, root_line = lines[0], lines[1], lines[2]
+    if not origin:
+        raise FormatError("checkpoint line 1 (origin) is empty")
+    if not size_line.isdigit() or (size_line.startswith("0") and size_line != "0"):
+        raise FormatError(f"checkpoint line 2 (tree size) is not a decimal number: {size_line!r}")
+    try:
+        root = base64.b64decode(root_line, validate=True)
+    except binascii.Error as exc:
+        raise FormatError(f"checkpoint line 3 (root hash) is not base64: {root_line!r}") from exc
+    if len(root) != HASH_SIZE:
+        raise FormatError(f"checkpoint line 3 (root hash) is {len(root)} bytes, not {HASH_SIZE}")
+    extensions = tuple(lines[3:-1])
+    if any(not line for line in extensions):
+        raise FormatError("checkpoint has an empty extension line")
+    return Checkpoint(origin, int(size_line), root, extensions)
+
+
+def open_checkpoint(data: bytes, verifiers: Iterable[NoteVerifier]) -> Checkpoint:
+    """Verify a signed checkpoint note and return its parsed body."""
+    text, _ = open_note(data, verifiers)
+    return parse_checkpoint(text)

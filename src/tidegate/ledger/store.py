@@ -1,0 +1,366 @@
+"""SQL storage of the ledger (SQLite or PostgreSQL) through SQLModel / SQLAlchemy.
+
+Tables: ``meta`` (format version, origin), ``entry`` (exact DSSE bytes by sequence number),
+``tree_node`` (every completed perfect Merkle subtree, so appends and proofs stay O(log n)),
+``blob`` (content-addressed payloads) and ``checkpoint`` (signed notes). Entry rows are the
+truth; ``tree_node`` is derived from them and re-checked by ``verify``.
+
+Writers are serialized across processes: SQLite by ``BEGIN IMMEDIATE``, PostgreSQL by a
+transaction-scoped advisory lock. A write transaction that returned is durable (SQLite WAL
+with ``synchronous=FULL``; PostgreSQL's default synchronous commit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, LargeBinary, create_engine, event, func, inspect, select
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlmodel import BigInteger, Column, Field, SQLModel
+
+from tidegate.errors import StoreError
+from tidegate.ledger.merkle import NodeId, node_id_key
+
+FORMAT_VERSION = "1"
+ADVISORY_LOCK_KEY = 0x7469646567617465  # "tidegate"
+SQLITE_BUSY_TIMEOUT_MS = 120_000
+
+
+class MetaRow(SQLModel, table=True):
+    """A ledger-wide setting (format version, origin)."""
+
+    __tablename__ = "meta"
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class EntryRow(SQLModel, table=True):
+    """One entry: its exact bytes plus columns copied out of it for listing."""
+
+    __tablename__ = "entry"
+    seq: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    leaf_hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    kind: str = Field(index=True)
+    time: str
+    actor: str
+    keyid: str
+    envelope: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class TreeNodeRow(SQLModel, table=True):
+    """A completed perfect subtree; ``id`` packs (level, index), see merkle.node_id_key."""
+
+    __tablename__ = "tree_node"
+    id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class BlobRow(SQLModel, table=True):
+    """A content-addressed payload; ``content`` is NULL once purged."""
+
+    __tablename__ = "blob"
+    sha256: str = Field(primary_key=True)
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    content: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    created: str
+    purged_at: str | None = None
+
+
+class CheckpointRow(SQLModel, table=True):
+    """A signed checkpoint note issued by this ledger."""
+
+    __tablename__ = "checkpoint"
+    size: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    root_hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    note: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created: str
+
+
+ENTRY = EntryRow.__table__  # type: ignore[attr-defined]
+NODE = TreeNodeRow.__table__  # type: ignore[attr-defined]
+BLOB = BlobRow.__table__  # type: ignore[attr-defined]
+CHECKPOINT = CheckpointRow.__table__  # type: ignore[attr-defined]
+META = MetaRow.__table__  # type: ignore[attr-defined]
+_TABLES = [META, ENTRY, NODE, BLOB, CHECKPOINT]
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    """An entry row as read back."""
+
+    seq: int
+    leaf_hash: bytes
+    kind: str
+    time: str
+    actor: str
+    keyid: str
+    envelope: bytes
+
+
+@dataclass(frozen=True)
+class StoredBlob:
+    """A blob row as read back (``content`` None when purged)."""
+
+    sha256: str
+    size: int
+    content: bytes | None
+    purged_at: str | None
+
+
+@dataclass(frozen=True)
+class StoredCheckpoint:
+    """A checkpoint row as read back."""
+
+    size: int
+    root_hash: bytes
+    note: bytes
+    created: str
+
+
+def describe_url(url: str) -> str:
+    """Return ``url`` with any password masked, safe for messages and logs."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except sa_exc.ArgumentError:
+        return "<unparseable database URL>"
+
+
+class WriteTransaction:
+    """The operations an append needs, inside one serialized write transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def head(self) -> tuple[int, bytes | None]:
+        """Return (size, leaf hash of the last entry) as committed."""
+        row = self._conn.execute(
+            select(ENTRY.c.seq, ENTRY.c.leaf_hash).order_by(ENTRY.c.seq.desc()).limit(1)
+        ).first()
+        if row is None:
+            return 0, None
+        return int(row[0]) + 1, bytes(row[1])
+
+    def nodes(self, ids: Sequence[NodeId]) -> dict[NodeId, bytes]:
+        """Return the stored hashes of the given tree nodes (absent ones omitted)."""
+        return _fetch_nodes(self._conn, ids)
+
+    def insert(
+        self,
+        entries: Sequence[Mapping[str, Any]],
+        nodes: Sequence[tuple[NodeId, bytes]],
+        blobs: Sequence[Mapping[str, Any]],
+        dialect: str,
+    ) -> None:
+        """Insert entry, node and blob rows (blobs already present are kept as they are)."""
+        if blobs:
+            insert = pg_insert if dialect == "postgresql" else sqlite_insert
+            self._conn.execute(insert(BLOB).on_conflict_do_nothing(index_elements=["sha256"]), list(blobs))
+        self._conn.execute(ENTRY.insert(), list(entries))
+        self._conn.execute(NODE.insert(), [{"id": node_id_key(n), "hash": h} for n, h in nodes])
+
+    def insert_checkpoint(self, row: Mapping[str, Any], dialect: str) -> None:
+        """Store a checkpoint unless one of the same size exists."""
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        self._conn.execute(insert(CHECKPOINT).on_conflict_do_nothing(index_elements=["size"]), [dict(row)])
+
+
+def _fetch_nodes(conn: Connection, ids: Sequence[NodeId]) -> dict[NodeId, bytes]:
+    if not ids:
+        return {}
+    by_key = {node_id_key(n): n for n in ids}
+    rows = conn.execute(select(NODE.c.id, NODE.c.hash).where(NODE.c.id.in_(list(by_key)))).all()
+    return {by_key[int(r[0])]: bytes(r[1]) for r in rows}
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # pysqlite's own transaction handling is turned off so that we choose BEGIN IMMEDIATE.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+class LedgerStore:
+    """A ledger database; MUST be the only way tidegate touches the tables."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.safe_url = describe_url(url)
+        try:
+            self.engine: Engine = create_engine(url, pool_pre_ping=False)
+        except (sa_exc.ArgumentError, ImportError) as exc:
+            raise StoreError(f"cannot use ledger URL {self.safe_url}: {exc}") from exc
+        self.dialect = self.engine.dialect.name
+        if self.dialect == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_on_connect)
+            event.listen(self.engine, "begin", _sqlite_on_begin)
+        elif self.dialect != "postgresql":
+            raise StoreError(f"ledger URL {self.safe_url}: only sqlite and postgresql are supported")
+
+    def close(self) -> None:
+        """Release every database connection."""
+        self.engine.dispose()
+
+    @contextmanager
+    def _errors(self, action: str) -> Iterator[None]:
+        try:
+            yield
+        except sa_exc.DBAPIError as exc:
+            detail = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+            raise StoreError(
+                f"ledger database {self.safe_url}: {action} failed: {detail}",
+                hint="check that the database is reachable and is a tidegate ledger",
+            ) from exc
+        except sa_exc.SQLAlchemyError as exc:
+            raise StoreError(f"ledger database {self.safe_url}: {action} failed: {exc}") from exc
+
+    def create(self, origin: str, created: str) -> None:
+        """Create the tables and record the format version and origin; refuse if present."""
+        with self._errors("creating the ledger"):
+            if inspect(self.engine).has_table("meta"):
+                raise StoreError(f"ledger database {self.safe_url} already holds a ledger; refusing to overwrite")
+            SQLModel.metadata.create_all(self.engine, tables=_TABLES)
+            with self.engine.begin() as conn:
+                conn.execute(
+                    META.insert(),
+                    [
+                        {"key": "format_version", "value": FORMAT_VERSION},
+                        {"key": "origin", "value": origin},
+                        {"key": "created", "value": created},
+                    ],
+                )
+
+    def meta(self) -> dict[str, str]:
+        """Return the ledger's settings; raise StoreError if this is not a tidegate ledger."""
+        with self._errors("reading the ledger's settings"):
+            if not inspect(self.engine).has_table("meta"):
+                raise StoreError(
+                    f"{self.safe_url} holds no tidegate ledger",
+                    hint="run `tidegate init`, or check TIDEGATE_LEDGER_URL",
+                )
+            with self.engine.connect() as conn:
+                rows = conn.execute(select(META.c.key, META.c.value)).all()
+        settings = {str(k): str(v) for k, v in rows}
+        if settings.get("format_version") != FORMAT_VERSION:
+            raise StoreError(
+                f"ledger {self.safe_url} has format version {settings.get('format_version')!r}; "
+                f"this tidegate reads version {FORMAT_VERSION}"
+            )
+        return settings
+
+    @contextmanager
+    def write(self) -> Iterator[WriteTransaction]:
+        """Run one serialized write transaction; it is durable once this block exits."""
+        with self._errors("writing"):
+            with self.engine.connect() as raw:
+                conn = raw.execution_options(sqlite_begin="IMMEDIATE")
+                with conn.begin():
+                    if self.dialect == "postgresql":
+                        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK_KEY})")
+                    yield WriteTransaction(conn)
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """Open a read-only snapshot for consistent multi-query reads."""
+        with self._errors("reading"):
+            with self.engine.connect() as conn, conn.begin():
+                if self.dialect == "postgresql":
+                    conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                yield conn
+
+    def size(self) -> int:
+        """Return the number of entries (last sequence number + 1)."""
+        with self.read() as conn:
+            last = conn.execute(select(func.max(ENTRY.c.seq))).scalar()
+        return 0 if last is None else int(last) + 1
+
+    def count(self) -> int:
+        """Return how many entry rows exist (equals size() unless rows were deleted)."""
+        with self.read() as conn:
+            return int(conn.execute(select(func.count()).select_from(ENTRY)).scalar_one())
+
+    def nodes(self, ids: Sequence[NodeId]) -> dict[NodeId, bytes]:
+        """Return stored tree node hashes."""
+        with self.read() as conn:
+            return _fetch_nodes(conn, ids)
+
+    def entry(self, seq: int) -> StoredEntry | None:
+        """Return the entry with this sequence number, if stored."""
+        with self.read() as conn:
+            row = conn.execute(select(ENTRY).where(ENTRY.c.seq == seq)).first()
+        return None if row is None else _entry(row)
+
+    def entries(
+        self, start: int = 0, stop: int | None = None, *, kind: str | None = None, chunk: int = 2000
+    ) -> Iterator[list[StoredEntry]]:
+        """Yield entries with start <= seq < stop in ascending order, a chunk at a time."""
+        cursor = start
+        while True:
+            query = select(ENTRY).where(ENTRY.c.seq >= cursor).order_by(ENTRY.c.seq).limit(chunk)
+            if stop is not None:
+                query = query.where(ENTRY.c.seq < stop)
+            if kind is not None:
+                query = query.where(ENTRY.c.kind == kind)
+            with self.read() as conn:
+                rows = [_entry(r) for r in conn.execute(query).all()]
+            if not rows:
+                return
+            yield rows
+            cursor = rows[-1].seq + 1
+
+    def blobs(self, digests: Sequence[str]) -> dict[str, StoredBlob]:
+        """Return the stored blobs with these sha256 digests."""
+        if not digests:
+            return {}
+        with self.read() as conn:
+            rows = conn.execute(select(BLOB).where(BLOB.c.sha256.in_(list(set(digests))))).all()
+        return {
+            r.sha256: StoredBlob(r.sha256, int(r.size), None if r.content is None else bytes(r.content), r.purged_at)
+            for r in rows
+        }
+
+    def checkpoints(self) -> list[StoredCheckpoint]:
+        """Return every stored checkpoint, smallest size first."""
+        with self.read() as conn:
+            rows = conn.execute(select(CHECKPOINT).order_by(CHECKPOINT.c.size)).all()
+        return [StoredCheckpoint(int(r.size), bytes(r.root_hash), bytes(r.note), r.created) for r in rows]
+
+    def latest_checkpoint(self) -> StoredCheckpoint | None:
+        """Return the checkpoint of the largest size, if any."""
+        with self.read() as conn:
+            r = conn.execute(select(CHECKPOINT).order_by(CHECKPOINT.c.size.desc()).limit(1)).first()
+        return None if r is None else StoredCheckpoint(int(r.size), bytes(r.root_hash), bytes(r.note), r.created)
+
+
+def _entry(row: Any) -> StoredEntry:
+    return StoredEntry(
+        seq=int(row.seq),
+        leaf_hash=bytes(row.leaf_hash),
+        kind=row.kind,
+        time=row.time,
+        actor=row.actor,
+        keyid=row.keyid,
+        envelope=bytes(row.envelope),
+    )
+
+
+def sqlite_url(path: Path) -> str:
+    """Return the SQLAlchemy URL of a SQLite database file."""
+    return f"sqlite:///{path}"

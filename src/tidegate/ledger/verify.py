@@ -1,0 +1,467 @@
+"""Verify a whole ledger: every entry, signature, link, tree node, blob and checkpoint.
+
+The verifier trusts nothing in the database: it re-hashes every entry's exact bytes, checks
+each signature against the trust policy, rebuilds the Merkle tree from the leaves and compares
+it to every stored checkpoint and, if given, to a checkpoint the auditor kept. Signature checks
+run on worker processes (one per core); the chain and the tree are checked in order here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from multiprocessing import get_context
+from typing import Any
+
+import nacl.exceptions
+import nacl.signing
+
+from tidegate._time import parse_time
+from tidegate.errors import FormatError
+from tidegate.ledger.entry import GENESIS_PREV, parse_entry
+from tidegate.ledger.kinds import KEY_ROTATED
+from tidegate.ledger.merkle import CompactRange, hash_leaf, span_nodes
+from tidegate.ledger.note import Checkpoint, open_checkpoint
+from tidegate.ledger.store import LedgerStore, StoredEntry
+from tidegate.ledger.trust import TrustPolicy
+
+MALFORMED_ENTRY = "malformed-entry"
+BAD_SIGNATURE = "bad-signature"
+UNKNOWN_KEY = "unknown-key"
+KEY_OUTSIDE_WINDOW = "key-outside-window"
+RETIRED_KEY = "retired-key"
+ROTATION_UNSIGNED = "rotation-not-signed-by-both-keys"
+BROKEN_LINK = "broken-link"
+OUT_OF_ORDER = "out-of-order"
+MISSING_ENTRY = "missing-entry"
+LEAF_HASH_MISMATCH = "leaf-hash-mismatch"
+ROOT_MISMATCH = "root-mismatch"
+CHECKPOINT_INVALID = "checkpoint-invalid"
+TRUNCATED = "truncated"
+NOT_AN_EXTENSION = "not-an-extension"
+TREE_NODE_MISMATCH = "tree-node-mismatch"
+BLOB_MISSING = "blob-missing"
+BLOB_MISMATCH = "blob-mismatch"
+
+PARALLEL_THRESHOLD = 4000
+"""Below this many entries, starting worker processes costs more than it saves."""
+_CHUNK = 2000
+_MAX_FAILURES = 1000
+
+
+@dataclass(frozen=True, order=True)
+class Failure:
+    """One verification failure: where (sequence number, if any), why (a stable code), detail."""
+
+    seq: int | None
+    reason: str
+    detail: str
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the failure as a JSON object."""
+        return {"seq": self.seq, "reason": self.reason, "detail": self.detail}
+
+
+@dataclass
+class VerifyReport:
+    """What `ledger verify` checked and found."""
+
+    origin: str
+    size: int = 0
+    root_hash: bytes = b""
+    signatures_checked: int = 0
+    checkpoints_checked: int = 0
+    latest_checkpoint_size: int | None = None
+    trusted_checkpoint_size: int | None = None
+    blobs_checked: int = 0
+    blobs_purged: int = 0
+    keys_used: dict[str, int] = field(default_factory=dict)
+    failures: list[Failure] = field(default_factory=list)
+    failures_truncated: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the ledger verified with no failure."""
+        return not self.failures
+
+    @property
+    def first_failure(self) -> Failure | None:
+        """The failure at the lowest sequence number (ledger-wide failures last)."""
+        if not self.failures:
+            return None
+        with_seq = [f for f in self.failures if f.seq is not None]
+        return min(with_seq) if with_seq else self.failures[0]
+
+    def fail(self, seq: int | None, reason: str, detail: str) -> None:
+        """Record a failure (the list is capped; the first ones are kept)."""
+        if len(self.failures) >= _MAX_FAILURES:
+            self.failures_truncated = True
+            return
+        self.failures.append(Failure(seq, reason, detail))
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the report as a JSON object (the `--format json` output)."""
+        first = self.first_failure
+        return {
+            "ok": self.ok,
+            "origin": self.origin,
+            "size": self.size,
+            "root_hash": self.root_hash.hex(),
+            "signatures_checked": self.signatures_checked,
+            "checkpoints_checked": self.checkpoints_checked,
+            "latest_checkpoint_size": self.latest_checkpoint_size,
+            "trusted_checkpoint_size": self.trusted_checkpoint_size,
+            "blobs_checked": self.blobs_checked,
+            "blobs_purged": self.blobs_purged,
+            "keys_used": self.keys_used,
+            "first_failure": first.as_json() if first else None,
+            "failures": [f.as_json() for f in sorted(self.failures, key=_failure_order)],
+            "failures_truncated": self.failures_truncated,
+            "notes": self.notes,
+        }
+
+
+def _failure_order(failure: Failure) -> tuple[int, int, str]:
+    return (0 if failure.seq is not None else 1, failure.seq or 0, failure.reason)
+
+
+@dataclass(frozen=True)
+class EntryCheck:
+    """The context-free facts about one entry, computed on a worker."""
+
+    row_seq: int
+    stored_leaf: bytes
+    leaf_hash: bytes
+    error: str | None = None
+    seq: int = -1
+    prev: str = ""
+    time: str = ""
+    kind: str = ""
+    valid_keys: tuple[str, ...] = ()
+    invalid_keys: tuple[str, ...] = ()
+    unknown_keys: tuple[str, ...] = ()
+    rotation: tuple[str, str] | None = None
+    blobs: tuple[tuple[str, int], ...] = ()
+
+
+_worker_keys: dict[str, nacl.signing.VerifyKey] = {}
+
+
+def _init_worker(keys: dict[str, bytes]) -> None:
+    _worker_keys.clear()
+    _worker_keys.update({keyid: nacl.signing.VerifyKey(raw) for keyid, raw in keys.items()})
+
+
+def check_entries(rows: Sequence[tuple[int, bytes, bytes]]) -> list[EntryCheck]:
+    """Parse entries and check their signatures against the worker's keys."""
+    return [_check_entry(seq, stored, envelope) for seq, stored, envelope in rows]
+
+
+def _check_entry(row_seq: int, stored_leaf: bytes, envelope: bytes) -> EntryCheck:
+    leaf = hash_leaf(envelope)
+    try:
+        parsed = parse_entry(envelope)
+    except FormatError as exc:
+        return EntryCheck(row_seq, stored_leaf, leaf, error=exc.message)
+    message = parsed.signed_message()
+    valid: list[str] = []
+    invalid: list[str] = []
+    unknown: list[str] = []
+    for keyid, signature in parsed.signatures:
+        key = _worker_keys.get(keyid)
+        if key is None:
+            unknown.append(keyid)
+            continue
+        try:
+            key.verify(message, signature)
+            valid.append(keyid)
+        except (nacl.exceptions.BadSignatureError, ValueError, TypeError):
+            invalid.append(keyid)
+    rotation = None
+    if parsed.kind == KEY_ROTATED:
+        rotation = (str(parsed.body.get("old_keyid")), str(parsed.body.get("new_keyid")))
+    return EntryCheck(
+        row_seq,
+        stored_leaf,
+        leaf,
+        seq=parsed.seq,
+        prev=parsed.prev,
+        time=parsed.time,
+        kind=parsed.kind,
+        valid_keys=tuple(valid),
+        invalid_keys=tuple(invalid),
+        unknown_keys=tuple(unknown),
+        rotation=rotation,
+        blobs=tuple((b.sha256, b.size) for b in parsed.blobs),
+    )
+
+
+ProgressCallback = Callable[[int, int], None]
+"""Called with (entries checked, total entries) as verification advances."""
+
+
+class _Chain:
+    """The in-order checks: links, sequence, key windows and rotations, the tree."""
+
+    def __init__(
+        self,
+        report: VerifyReport,
+        trust: TrustPolicy,
+        checkpoints: dict[int, Checkpoint],
+        trusted: Checkpoint | None,
+    ) -> None:
+        self.report = report
+        self.trust = trust
+        self.checkpoints = checkpoints
+        self.trusted = trusted
+        self.tree = CompactRange()
+        self.prev_leaf: bytes | None = None
+        self.retired: set[str] = set()
+
+    def feed(self, check: EntryCheck) -> None:
+        report = self.report
+        seq = check.row_seq
+        if seq != self.tree.size:
+            for missing in range(self.tree.size, seq):
+                report.fail(missing, MISSING_ENTRY, f"entry {missing} is missing: sequence jumps to {seq}")
+            self.fill_gap(seq)
+        if check.stored_leaf != check.leaf_hash:
+            report.fail(seq, LEAF_HASH_MISMATCH, "stored leaf hash does not match the entry's bytes")
+        expected_prev = self.prev_leaf.hex() if self.prev_leaf is not None else GENESIS_PREV
+        if check.error is not None:
+            report.fail(seq, MALFORMED_ENTRY, check.error)
+        else:
+            if check.seq != seq:
+                report.fail(seq, OUT_OF_ORDER, f"entry stored at {seq} says it is entry {check.seq}")
+            if check.prev != expected_prev:
+                report.fail(seq, BROKEN_LINK, f"prev {check.prev[:16]}... does not match entry {seq - 1}")
+            self._check_signers(check)
+        self.prev_leaf = check.leaf_hash
+        self.tree.append(check.leaf_hash)
+        self.check_checkpoint()
+
+    def fill_gap(self, seq: int) -> None:
+        # Missing leaves cannot be hashed; the tree is padded so later sizes still line up,
+        # and the resulting root mismatches are reported against the checkpoints.
+        while self.tree.size < seq:
+            self.tree.append(b"\x00" * 32)
+            self.check_checkpoint()
+        self.prev_leaf = None
+
+    def _check_signers(self, check: EntryCheck) -> None:
+        report, seq = self.report, check.row_seq
+        report.signatures_checked += len(check.valid_keys) + len(check.invalid_keys)
+        if check.invalid_keys:
+            report.fail(seq, BAD_SIGNATURE, f"signature by key {check.invalid_keys[0]} does not verify")
+            return
+        if not check.valid_keys:
+            report.fail(seq, UNKNOWN_KEY, f"signed only by keys not in the trust file: {', '.join(check.unknown_keys)}")
+            return
+        try:
+            moment: datetime | None = parse_time(check.time)
+        except ValueError:
+            report.fail(seq, MALFORMED_ENTRY, f"predicate.time {check.time!r} is not RFC 3339")
+            moment = None
+        usable = [k for k in check.valid_keys if k not in self.retired]
+        if not usable:
+            report.fail(seq, RETIRED_KEY, f"signed only by retired key {check.valid_keys[0]}")
+            return
+        if self.trust.windows_enforced and moment is not None:
+            in_window = [k for k in usable if (t := self.trust.key(k)) is not None and t.covers(moment)]
+            if not in_window:
+                report.fail(seq, KEY_OUTSIDE_WINDOW, f"key {usable[0]} was not valid at {check.time}")
+                return
+            usable = in_window
+        for keyid in usable:
+            report.keys_used[keyid] = report.keys_used.get(keyid, 0) + 1
+        if check.rotation is not None:
+            old, new = check.rotation
+            if old not in check.valid_keys or new not in check.valid_keys:
+                report.fail(seq, ROTATION_UNSIGNED, f"rotation {old} -> {new} must be signed by both keys")
+            else:
+                self.retired.add(old)
+
+    def check_checkpoint(self) -> None:
+        size = self.tree.size
+        expected = self.checkpoints.get(size)
+        trusted = self.trusted if self.trusted is not None and self.trusted.size == size else None
+        if expected is None and trusted is None:
+            return
+        root = self.tree.root()
+        if expected is not None and root != expected.root_hash:
+            self.report.fail(
+                None,
+                ROOT_MISMATCH,
+                f"the ledger's checkpoint of size {size} has root {expected.root_hash.hex()[:16]}..., "
+                f"its first {size} entries hash to {root.hex()[:16]}...",
+            )
+        if trusted is not None and root != trusted.root_hash:
+            self.report.fail(
+                None,
+                NOT_AN_EXTENSION,
+                f"the ledger is not an extension of the trusted checkpoint: its first {size} entries hash to "
+                f"{root.hex()[:16]}..., the trusted checkpoint says {trusted.root_hash.hex()[:16]}... "
+                "(history was rewritten)",
+            )
+
+
+def verify_ledger(
+    store: LedgerStore,
+    trust: TrustPolicy,
+    *,
+    trusted_checkpoint: bytes | None = None,
+    workers: int | None = None,
+    progress: ProgressCallback | None = None,
+    check_blobs: bool = True,
+) -> VerifyReport:
+    """Verify the ledger in ``store`` against ``trust``; return the full report.
+
+    MUST NOT stop at the first failure of an entry (all are reported, capped at 1000), and
+    MUST report a trusted checkpoint that the ledger does not extend as ``not-an-extension``.
+    """
+    origin = store.meta()["origin"]
+    report = VerifyReport(origin=origin)
+    if trust.origin != origin:
+        report.fail(None, CHECKPOINT_INVALID, f"trust file is for origin {trust.origin!r}, the ledger is {origin!r}")
+    checkpoints = _stored_checkpoints(store, trust, report)
+    trusted = _trusted_checkpoint(trusted_checkpoint, trust, report)
+    if trusted is not None:
+        report.trusted_checkpoint_size = trusted.size
+    total = store.size()
+    chain = _Chain(report, trust, checkpoints, trusted)
+    chain.check_checkpoint()  # a checkpoint of the empty tree
+    done = 0
+    for checks in _checked_chunks(store, trust, total, workers):
+        for check in checks:
+            chain.feed(check)
+        if check_blobs:
+            _check_blobs(store, checks, report)
+        done += len(checks)
+        if progress is not None:
+            progress(done, total)
+    report.size = chain.tree.size
+    report.root_hash = chain.tree.root()
+    _check_frontier(store, chain.tree, report)
+    _check_coverage(report, checkpoints, trusted)
+    return report
+
+
+def _stored_checkpoints(store: LedgerStore, trust: TrustPolicy, report: VerifyReport) -> dict[int, Checkpoint]:
+    result: dict[int, Checkpoint] = {}
+    for stored in store.checkpoints():
+        report.checkpoints_checked += 1
+        try:
+            checkpoint = open_checkpoint(stored.note, trust.note_verifiers())
+        except FormatError as exc:
+            report.fail(None, CHECKPOINT_INVALID, f"stored checkpoint of size {stored.size}: {exc.message}")
+            continue
+        if checkpoint.size != stored.size or checkpoint.root_hash != stored.root_hash:
+            report.fail(None, CHECKPOINT_INVALID, f"stored checkpoint of size {stored.size} does not match its note")
+            continue
+        if checkpoint.origin != report.origin:
+            report.fail(None, CHECKPOINT_INVALID, f"stored checkpoint of size {stored.size} is for {checkpoint.origin!r}")
+            continue
+        result[checkpoint.size] = checkpoint
+        report.latest_checkpoint_size = checkpoint.size
+    return result
+
+
+def _trusted_checkpoint(data: bytes | None, trust: TrustPolicy, report: VerifyReport) -> Checkpoint | None:
+    if data is None:
+        return None
+    try:
+        checkpoint = open_checkpoint(data, trust.note_verifiers())
+    except FormatError as exc:
+        report.fail(None, CHECKPOINT_INVALID, f"trusted checkpoint: {exc.message}")
+        return None
+    if checkpoint.origin != report.origin:
+        report.fail(None, NOT_AN_EXTENSION, f"trusted checkpoint is for log {checkpoint.origin!r}, not {report.origin!r}")
+        return None
+    return checkpoint
+
+
+def _checked_chunks(
+    store: LedgerStore, trust: TrustPolicy, total: int, workers: int | None
+) -> Iterator[list[EntryCheck]]:
+    keys = {k.keyid: k.public_key for k in trust.keys}
+    chunks = (
+        [(e.seq, e.leaf_hash, e.envelope) for e in chunk] for chunk in store.entries(chunk=_CHUNK)
+    )
+    count = workers if workers is not None else (os.cpu_count() or 1)
+    if count <= 1 or total < PARALLEL_THRESHOLD:
+        _init_worker(keys)
+        for rows in chunks:
+            yield check_entries(rows)
+        return
+    context = get_context("fork")
+    with ProcessPoolExecutor(count, mp_context=context, initializer=_init_worker, initargs=(keys,)) as pool:
+        pending: list[Future[list[EntryCheck]]] = []
+        for rows in chunks:
+            pending.append(pool.submit(check_entries, rows))
+            if len(pending) >= 2 * count:
+                yield pending.pop(0).result()
+        for future in pending:
+            yield future.result()
+
+
+def _check_blobs(store: LedgerStore, checks: Sequence[EntryCheck], report: VerifyReport) -> None:
+    wanted = {digest: (check.row_seq, size) for check in checks for digest, size in check.blobs}
+    if not wanted:
+        return
+    found = store.blobs(list(wanted))
+    for digest, (seq, size) in sorted(wanted.items(), key=lambda item: item[1][0]):
+        blob = found.get(digest)
+        if blob is None:
+            report.fail(seq, BLOB_MISSING, f"blob {digest[:16]}... is missing")
+        elif blob.content is None:
+            report.blobs_purged += 1
+        elif blob.size != size or hashlib.sha256(blob.content).hexdigest() != digest:
+            report.fail(seq, BLOB_MISMATCH, f"blob {digest[:16]}... does not match its digest")
+        else:
+            report.blobs_checked += 1
+
+
+def _check_frontier(store: LedgerStore, tree: CompactRange, report: VerifyReport) -> None:
+    frontier = span_nodes(0, tree.size)
+    stored = store.nodes(frontier)
+    for node, expected in zip(frontier, tree.hashes, strict=True):
+        if stored.get(node) != expected:
+            level, index = node
+            first = index << level
+            report.fail(
+                first,
+                TREE_NODE_MISMATCH,
+                f"stored tree node (level {level}, index {index}) over entries {first}..{first + (1 << level) - 1} "
+                "does not match the entries",
+            )
+
+
+def _check_coverage(report: VerifyReport, checkpoints: dict[int, Checkpoint], trusted: Checkpoint | None) -> None:
+    beyond = [size for size in checkpoints if size > report.size]
+    if trusted is not None and trusted.size > report.size:
+        report.fail(
+            report.size,
+            TRUNCATED,
+            f"the trusted checkpoint covers {trusted.size} entries, the ledger has {report.size}: "
+            f"entries {report.size}..{trusted.size - 1} are missing",
+        )
+    elif beyond:
+        largest = max(beyond)
+        report.fail(
+            report.size,
+            TRUNCATED,
+            f"a checkpoint covers {largest} entries, the ledger has {report.size}: "
+            f"entries {report.size}..{largest - 1} are missing",
+        )
+    if report.latest_checkpoint_size is None:
+        report.notes.append("the ledger has no checkpoint yet: run `tidegate ledger checkpoint`")
+    elif report.latest_checkpoint_size < report.size:
+        report.notes.append(
+            f"{report.size - report.latest_checkpoint_size} entries after the latest checkpoint "
+            f"(size {report.latest_checkpoint_size}) are not covered by a checkpoint yet"
+        )

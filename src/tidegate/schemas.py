@@ -1,0 +1,38 @@
+"""JSON Schemas (2020-12) of the documents that cross tidegate's boundaries."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+_CANDIDATES = (
+    Path(__file__).resolve().parent / "_schemas",  # installed wheel
+    Path(__file__).resolve().parents[2] / "schemas",  # source checkout / editable install
+)
+
+
+def schema_dir() -> Path:
+    """Return the directory holding the schemas."""
+    for candidate in _CANDIDATES:
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("tidegate's schemas directory is missing from this installation")
+
+
+@cache
+def validator(name: str) -> Draft202012Validator:
+    """Return a validator for ``schemas/<name>.schema.json``."""
+    path = schema_dir() / f"{name}.schema.json"
+    schema: dict[str, Any] = json.loads(path.read_text())
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def schema_errors(instance: object, name: str) -> list[str]:
+    """Return one message per schema violation, each prefixed by its JSON path ($...)."""
+    errors = sorted(validator(name).iter_errors(instance), key=lambda e: list(e.absolute_path))
+    return [f"{error.json_path}: {error.message}" for error in errors]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,8 +76,17 @@ class Ledger:
     sequence numbers are contiguous and every ``prev`` names the entry before it.
     """
 
-    def __init__(self, store: LedgerStore, *, origin: str, signer: SigningKey | None, actor: str) -> None:
+    def __init__(
+        self,
+        store: LedgerStore,
+        *,
+        origin: str,
+        signer: SigningKey | None,
+        actor: str,
+        clock: Callable[[], str] = utc_now,
+    ) -> None:
         self.store = store
+        self.clock = clock
         self.origin = origin
         self.signer = signer
         self.actor = actor
@@ -114,7 +123,7 @@ class Ledger:
         with self.store.write() as tx:
             tree, last_leaf = self._tree_at(tx)
             prev = last_leaf.hex() if last_leaf is not None else GENESIS_PREV
-            time = utc_now()
+            time = self.clock()
             entry_rows: list[dict[str, Any]] = []
             node_rows: list[tuple[tuple[int, int], bytes]] = []
             blob_rows: dict[str, dict[str, Any]] = {}
@@ -224,7 +233,7 @@ class Ledger:
             body = Checkpoint(self.origin, size, tree.root())
             note = sign_note(body.text(), [signer.note_signer(self.origin)])
             tx.insert_checkpoint(
-                {"size": size, "root_hash": body.root_hash, "note": note, "created": utc_now()}, self.store.dialect
+                {"size": size, "root_hash": body.root_hash, "note": note, "created": self.clock()}, self.store.dialect
             )
         return SignedCheckpoint(body, note)
 

@@ -119,7 +119,7 @@ class Ledger:
     def append_batch(self, requests: Sequence[AppendRequest]) -> list[AppendedEntry]:
         """Append entries in one transaction: all become durable together, or none does."""
         signer = self._require_signer()
-        prepared = [self._prepare(r) for r in requests]
+        prepared = [self._prepare(r, f"batch item {i}" if len(requests) > 1 else "body") for i, r in enumerate(requests)]
         with self.store.write() as tx:
             tree, last_leaf = self._tree_at(tx)
             prev = last_leaf.hex() if last_leaf is not None else GENESIS_PREV
@@ -172,8 +172,8 @@ class Ledger:
         self._tree, self._last_leaf = tree, bytes.fromhex(prev)
         return appended
 
-    def _prepare(self, request: AppendRequest) -> tuple[AppendRequest, list[BlobRef]]:
-        validate_body(request.kind, request.body)
+    def _prepare(self, request: AppendRequest, source: str) -> tuple[AppendRequest, list[BlobRef]]:
+        validate_body(request.kind, request.body, source=source)
         refs: list[BlobRef] = []
         for name, content in sorted(request.blobs.items()):
             if len(content) > MAX_BLOB_BYTES:

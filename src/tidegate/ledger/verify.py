@@ -410,20 +410,24 @@ def _checked_chunks(
 
 
 def _check_blobs(store: LedgerStore, checks: Sequence[EntryCheck], report: VerifyReport) -> None:
-    wanted = {digest: (check.row_seq, size) for check in checks for digest, size in check.blobs}
-    if not wanted:
+    references = [(check.row_seq, digest, size) for check in checks for digest, size in check.blobs]
+    if not references:
         return
-    found = store.blobs(list(wanted))
-    for digest, (seq, size) in sorted(wanted.items(), key=lambda item: item[1][0]):
+    found = store.blobs([digest for _, digest, _ in references])
+    intact: dict[str, bool] = {}
+    for seq, digest, size in references:
         blob = found.get(digest)
         if blob is None:
             report.fail(seq, BLOB_MISSING, f"blob {digest[:16]}... is missing")
         elif blob.content is None:
             report.blobs_purged += 1
-        elif blob.size != size or hashlib.sha256(blob.content).hexdigest() != digest:
-            report.fail(seq, BLOB_MISMATCH, f"blob {digest[:16]}... does not match its digest")
         else:
-            report.blobs_checked += 1
+            if digest not in intact:
+                intact[digest] = blob.size == len(blob.content) and hashlib.sha256(blob.content).hexdigest() == digest
+            if intact[digest] and blob.size == size:
+                report.blobs_checked += 1
+            else:
+                report.fail(seq, BLOB_MISMATCH, f"blob {digest[:16]}... does not match its digest or size")
 
 
 def _check_frontier(store: LedgerStore, tree: CompactRange, report: VerifyReport) -> None:

@@ -26,7 +26,7 @@ from tidegate.ledger.log import AppendRequest, Ledger
 from tidegate.ledger.note import open_checkpoint
 from tidegate.ledger.proof import parse_consistency_proof
 from tidegate.ledger.trust import TrustedKey, TrustPolicy, load_trust
-from tidegate.ledger.verify import VerifyReport, verify_ledger
+from tidegate.ledger.verify import VerifyReport, failure_order, verify_ledger
 
 app = typer.Typer(help="Append to, inspect, prove and verify the ledger.", no_args_is_help=True)
 
@@ -261,7 +261,7 @@ def _render_report(report: VerifyReport) -> str:
         lines.append(f"  note: {note}")
     if not report.ok:
         lines.append(f"  {len(report.failures)} failures{' (truncated)' if report.failures_truncated else ''}:")
-        for failure in sorted(report.failures, key=lambda f: (f.seq is None, f.seq or 0))[:20]:
+        for failure in sorted(report.failures, key=failure_order)[:20]:
             where = f"entry {failure.seq}" if failure.seq is not None else "ledger"
             lines.append(f"    {where}: {failure.reason}: {failure.detail}")
     return "\n".join(lines)

@@ -123,6 +123,20 @@ def _require(condition: bool, what: str) -> None:
         raise FormatError(what)
 
 
+def _strict_b64(value: object, field: str) -> bytes:
+    """Decode standard base64, refusing any encoding but the one canonical form of the bytes."""
+    if not isinstance(value, str):
+        raise FormatError(f"envelope {field} is not a string")
+    try:
+        decoded = base64.b64decode(value, validate=True)
+    except binascii.Error as exc:
+        raise FormatError(f"envelope {field} is not base64 ({exc})") from exc
+    # Non-zero padding bits decode to the same bytes; such a variant is a different entry.
+    if base64.b64encode(decoded).decode() != value:
+        raise FormatError(f"envelope {field} is not canonically base64-encoded")
+    return decoded
+
+
 def parse_entry(data: bytes) -> ParsedEntry:
     """Parse entry bytes; raise FormatError saying which field is malformed.
 
@@ -138,13 +152,10 @@ def parse_entry(data: bytes) -> ParsedEntry:
     raw_sigs = envelope.get("signatures")
     _require(isinstance(raw_sigs, list) and len(raw_sigs) > 0, "envelope has no signatures")
     signatures: list[tuple[str, bytes]] = []
-    try:
-        payload = base64.b64decode(envelope.get("payload", ""), validate=True)
-        for sig in raw_sigs:
-            _require(isinstance(sig, dict) and isinstance(sig.get("keyid"), str), "signature has no keyid")
-            signatures.append((sig["keyid"], base64.b64decode(sig.get("sig", ""), validate=True)))
-    except (binascii.Error, TypeError) as exc:
-        raise FormatError(f"envelope payload or signature is not base64 ({exc})") from exc
+    payload = _strict_b64(envelope.get("payload"), "payload")
+    for index, sig in enumerate(raw_sigs):
+        _require(isinstance(sig, dict) and isinstance(sig.get("keyid"), str), f"signatures[{index}] has no keyid")
+        signatures.append((sig["keyid"], _strict_b64(sig.get("sig"), f"signatures[{index}].sig")))
     _require(set(envelope) == {"payload", "payloadType", "signatures"}, "envelope has unexpected fields")
     try:
         statement = json.loads(payload)

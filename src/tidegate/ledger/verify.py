@@ -24,7 +24,7 @@ from tidegate._time import parse_time
 from tidegate.errors import FormatError
 from tidegate.ledger.entry import GENESIS_PREV, parse_entry
 from tidegate.ledger.kinds import KEY_ROTATED
-from tidegate.ledger.merkle import CompactRange, hash_leaf, span_nodes
+from tidegate.ledger.merkle import CompactRange, NodeId, hash_leaf
 from tidegate.ledger.note import Checkpoint, open_checkpoint
 from tidegate.ledger.store import LedgerStore, StoredEntry
 from tidegate.ledger.trust import TrustPolicy
@@ -47,13 +47,34 @@ TREE_NODE_MISMATCH = "tree-node-mismatch"
 BLOB_MISSING = "blob-missing"
 BLOB_MISMATCH = "blob-mismatch"
 
+CAUSAL_ORDER = (
+    MISSING_ENTRY,
+    MALFORMED_ENTRY,
+    OUT_OF_ORDER,
+    UNKNOWN_KEY,
+    BAD_SIGNATURE,
+    RETIRED_KEY,
+    KEY_OUTSIDE_WINDOW,
+    ROTATION_UNSIGNED,
+    BROKEN_LINK,
+    LEAF_HASH_MISMATCH,
+    BLOB_MISSING,
+    BLOB_MISMATCH,
+    TREE_NODE_MISMATCH,
+    TRUNCATED,
+    NOT_AN_EXTENSION,
+    ROOT_MISMATCH,
+    CHECKPOINT_INVALID,
+)
+"""Failure reasons from cause to consequence: at one entry, the earliest listed is reported first."""
+
 PARALLEL_THRESHOLD = 4000
 """Below this many entries, starting worker processes costs more than it saves."""
 _CHUNK = 2000
 _MAX_FAILURES = 1000
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Failure:
     """One verification failure: where (sequence number, if any), why (a stable code), detail."""
 
@@ -92,10 +113,7 @@ class VerifyReport:
     @property
     def first_failure(self) -> Failure | None:
         """The failure at the lowest sequence number (ledger-wide failures last)."""
-        if not self.failures:
-            return None
-        with_seq = [f for f in self.failures if f.seq is not None]
-        return min(with_seq) if with_seq else self.failures[0]
+        return min(self.failures, key=failure_order) if self.failures else None
 
     def fail(self, seq: int | None, reason: str, detail: str) -> None:
         """Record a failure (the list is capped; the first ones are kept)."""
@@ -120,14 +138,15 @@ class VerifyReport:
             "blobs_purged": self.blobs_purged,
             "keys_used": self.keys_used,
             "first_failure": first.as_json() if first else None,
-            "failures": [f.as_json() for f in sorted(self.failures, key=_failure_order)],
+            "failures": [f.as_json() for f in sorted(self.failures, key=failure_order)],
             "failures_truncated": self.failures_truncated,
             "notes": self.notes,
         }
 
 
-def _failure_order(failure: Failure) -> tuple[int, int, str]:
-    return (0 if failure.seq is not None else 1, failure.seq or 0, failure.reason)
+def failure_order(failure: Failure) -> tuple[int, int, int]:
+    """Sort key: failures at entries by sequence number and cause, then ledger-wide ones."""
+    return (failure.seq is None, failure.seq or 0, CAUSAL_ORDER.index(failure.reason))
 
 
 @dataclass(frozen=True)
@@ -222,6 +241,8 @@ class _Chain:
         self.tree = CompactRange()
         self.prev_leaf: bytes | None = None
         self.retired: set[str] = set()
+        self.has_gap = False
+        self.created: list[tuple[NodeId, bytes]] = []
 
     def feed(self, check: EntryCheck) -> None:
         report = self.report
@@ -242,7 +263,7 @@ class _Chain:
                 report.fail(seq, BROKEN_LINK, f"prev {check.prev[:16]}... does not match entry {seq - 1}")
             self._check_signers(check)
         self.prev_leaf = check.leaf_hash
-        self.tree.append(check.leaf_hash)
+        self.created += self.tree.append(check.leaf_hash)
         self.check_checkpoint()
 
     def fill_gap(self, seq: int) -> None:
@@ -252,6 +273,7 @@ class _Chain:
             self.tree.append(b"\x00" * 32)
             self.check_checkpoint()
         self.prev_leaf = None
+        self.has_gap = True
 
     def _check_signers(self, check: EntryCheck) -> None:
         report, seq = self.report, check.row_seq
@@ -335,10 +357,14 @@ def verify_ledger(
     total = store.size()
     chain = _Chain(report, trust, checkpoints, trusted)
     chain.check_checkpoint()  # a checkpoint of the empty tree
+    mismatched_nodes: set[NodeId] = set()
     done = 0
     for checks in _checked_chunks(store, trust, total, workers):
         for check in checks:
             chain.feed(check)
+        if not chain.has_gap:
+            _check_tree_nodes(store, chain.created, mismatched_nodes, report)
+        chain.created = []
         if check_blobs:
             _check_blobs(store, checks, report)
         done += len(checks)
@@ -346,7 +372,6 @@ def verify_ledger(
             progress(done, total)
     report.size = chain.tree.size
     report.root_hash = chain.tree.root()
-    _check_frontier(store, chain.tree, report)
     _check_coverage(report, checkpoints, trusted)
     return report
 
@@ -430,19 +455,27 @@ def _check_blobs(store: LedgerStore, checks: Sequence[EntryCheck], report: Verif
                 report.fail(seq, BLOB_MISMATCH, f"blob {digest[:16]}... does not match its digest or size")
 
 
-def _check_frontier(store: LedgerStore, tree: CompactRange, report: VerifyReport) -> None:
-    frontier = span_nodes(0, tree.size)
-    stored = store.nodes(frontier)
-    for node, expected in zip(frontier, tree.hashes, strict=True):
-        if stored.get(node) != expected:
-            level, index = node
-            first = index << level
-            report.fail(
-                first,
-                TREE_NODE_MISMATCH,
-                f"stored tree node (level {level}, index {index}) over entries {first}..{first + (1 << level) - 1} "
-                "does not match the entries",
-            )
+def _check_tree_nodes(
+    store: LedgerStore, created: Sequence[tuple[NodeId, bytes]], mismatched: set[NodeId], report: VerifyReport
+) -> None:
+    """Compare the stored tree nodes (which proofs are built from) with the recomputed ones.
+
+    Only the lowest bad node is reported: its ancestors differ as a consequence.
+    """
+    stored = store.nodes([node for node, _ in created])
+    for (level, index), expected in created:
+        if stored.get((level, index)) == expected:
+            continue
+        mismatched.add((level, index))
+        if level and ((level - 1, 2 * index) in mismatched or (level - 1, 2 * index + 1) in mismatched):
+            continue
+        first = index << level
+        report.fail(
+            first,
+            TREE_NODE_MISMATCH,
+            f"stored tree node (level {level}, index {index}) over entries {first}..{first + (1 << level) - 1} "
+            "is missing or does not match the entries; proofs built from it would fail",
+        )
 
 
 def _check_coverage(report: VerifyReport, checkpoints: dict[int, Checkpoint], trusted: Checkpoint | None) -> None:

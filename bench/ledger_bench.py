@@ -181,6 +181,14 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def loadavg() -> float | None:
+    """The 1-minute load average: other work on the machine skews every figure."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
+
+
 # --- ledgers -------------------------------------------------------------------------------
 
 
@@ -241,9 +249,7 @@ class PostgresBackend:
     name = "postgresql"
 
     def __init__(self, server_url: str) -> None:
-        import psycopg
-
-        self._psycopg = psycopg
+        self._psycopg = importlib.import_module("psycopg")
         self.server_url = server_url
         self.admin_url = server_url.replace("postgresql+psycopg://", "postgresql://")
         self._databases: list[str] = []
@@ -256,7 +262,13 @@ class PostgresBackend:
             return str(conn.execute("SHOW server_version").fetchone()[0])
 
     def settings(self) -> dict[str, str]:
-        names = ("fsync", "synchronous_commit", "wal_sync_method", "shared_buffers", "full_page_writes")
+        names = (
+            "fsync",
+            "synchronous_commit",
+            "wal_sync_method",
+            "shared_buffers",
+            "full_page_writes",
+        )
         with self.admin() as conn:
             return {n: str(conn.execute(f"SHOW {n}").fetchone()[0]) for n in names}
 
@@ -357,15 +369,20 @@ def bench_batched(backend: Backend, plan: Plan, batch_size: int) -> Figure:
     for rep in range(plan.reps):
         with fresh_ledger(backend, f"batch{batch_size}") as bench:
             bench.ledger.append_batch(requests(0, batch_size))  # warm-up
-            batches = [requests(batch_size * (i + 1), batch_size) for i in range(entries // batch_size)]
+            batches = [
+                requests(batch_size * (i + 1), batch_size) for i in range(entries // batch_size)
+            ]
 
-            def run(ledger: Ledger = bench.ledger, batches: list[list[AppendRequest]] = batches) -> int:
+            def run(
+                ledger: Ledger = bench.ledger, batches: list[list[AppendRequest]] = batches
+            ) -> int:
                 for batch in batches:
                     ledger.append_batch(batch)
                 return sum(len(b) for b in batches)
 
             samples.append(timed_rate(run))
-        log(f"  {backend.name} append_batch({batch_size}) rep {rep + 1}/{plan.reps}: {samples[-1]:,.0f}/s")
+        rate = samples[-1]
+        log(f"  {backend.name} append_batch({batch_size}) rep {rep + 1}/{plan.reps}: {rate:,.0f}/s")
     return Figure(
         f"append.batch{batch_size}",
         f"batched append, {batch_size}/batch",
@@ -403,7 +420,9 @@ def bench_verify(bench: BenchLedger, size: int, plan: Plan, workers: int) -> Fig
     )
 
 
-def bench_inclusion(bench: BenchLedger, size: int, samples_wanted: int, target: Target | None) -> Figure:
+def bench_inclusion(
+    bench: BenchLedger, size: int, samples_wanted: int, target: Target | None
+) -> Figure:
     ledger = bench.ledger
     rng = random.Random(size)
     seqs = [rng.randrange(size) for _ in range(samples_wanted)]
@@ -430,7 +449,8 @@ def bench_inclusion(bench: BenchLedger, size: int, samples_wanted: int, target: 
         {"ledger_entries": size, "random_seqs": samples_wanted},
         higher_is_better=False,
     )
-    log(f"  inclusion proof at {size:,}: median {fig.median:.3f} ms, p99 {percentile(times, 99):.3f} ms")
+    p99 = percentile(times, 99)
+    log(f"  inclusion proof at {size:,}: median {fig.median:.3f} ms, p99 {p99:.3f} ms")
     return fig
 
 
@@ -440,7 +460,9 @@ def bench_consistency(bench: BenchLedger, size: int, samples_wanted: int) -> Fig
     olds = [rng.randrange(1, size) for _ in range(samples_wanted)]
     new_root = ledger.root_at(size)
     for old in olds[:5]:
-        verify_consistency(old, size, ledger.root_at(old), new_root, ledger.consistency_proof(old, size))
+        verify_consistency(
+            old, size, ledger.root_at(old), new_root, ledger.consistency_proof(old, size)
+        )
     for old in olds[:50]:
         ledger.consistency_proof(old, size)
     gc.collect()
@@ -459,7 +481,8 @@ def bench_consistency(bench: BenchLedger, size: int, samples_wanted: int) -> Fig
         {"ledger_entries": size, "random_old_sizes": samples_wanted},
         higher_is_better=False,
     )
-    log(f"  consistency proof at {size:,}: median {fig.median:.3f} ms, p99 {percentile(times, 99):.3f} ms")
+    p99 = percentile(times, 99)
+    log(f"  consistency proof at {size:,}: median {fig.median:.3f} ms, p99 {p99:.3f} ms")
     return fig
 
 
@@ -472,11 +495,13 @@ def sqlite_bytes(bench: BenchLedger, size: int) -> Figure:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         tables: dict[str, int] = {}
         try:
-            rows = conn.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC").fetchall()
+            rows = conn.execute(
+                "SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC"
+            ).fetchall()
             tables = {str(name): int(total) for name, total in rows}
         except sqlite3.OperationalError:
             pass  # this SQLite was built without dbstat
-        envelope = conn.execute("SELECT AVG(LENGTH(envelope)) FROM entry").fetchone()[0]
+        envelope = float(conn.execute("SELECT AVG(LENGTH(envelope)) FROM entry").fetchone()[0])
         nodes = conn.execute("SELECT COUNT(*) FROM tree_node").fetchone()[0]
     finally:
         conn.close()
@@ -486,12 +511,20 @@ def sqlite_bytes(bench: BenchLedger, size: int) -> Figure:
     params = {
         "ledger_entries": size,
         "file_bytes": file_bytes,
-        "avg_envelope_bytes": round(float(envelope), 1),
+        "avg_envelope_bytes": round(envelope, 1),
         "tree_nodes": nodes,
         "bytes_by_table_or_index": tables,
     }
-    log(f"  sqlite bytes/entry at {size:,}: {file_bytes / size:,.1f} (envelope {float(envelope):.0f})")
-    return Figure(f"bytes_per_entry.{size}", f"bytes/entry at {size:,}", "sqlite", "bytes", [file_bytes / size], None, params)
+    log(f"  sqlite bytes/entry at {size:,}: {file_bytes / size:,.1f} (envelope {envelope:.0f})")
+    return Figure(
+        f"bytes_per_entry.{size}",
+        f"bytes/entry at {size:,}",
+        "sqlite",
+        "bytes",
+        [file_bytes / size],
+        None,
+        params,
+    )
 
 
 def postgres_bytes(backend: PostgresBackend, plan: Plan) -> Figure:
@@ -505,8 +538,12 @@ def postgres_bytes(backend: PostgresBackend, plan: Plan) -> Figure:
                 t: int(conn.exec_driver_sql(f"SELECT pg_total_relation_size('{t}')").scalar_one())
                 for t in LEDGER_TABLES
             }
-            envelope = conn.exec_driver_sql("SELECT AVG(octet_length(envelope)) FROM entry").scalar_one()
-            database = int(conn.exec_driver_sql("SELECT pg_database_size(current_database())").scalar_one())
+            envelope = conn.exec_driver_sql(
+                "SELECT AVG(octet_length(envelope)) FROM entry"
+            ).scalar_one()
+            database = int(
+                conn.exec_driver_sql("SELECT pg_database_size(current_database())").scalar_one()
+            )
     finally:
         bench.store.close()
         backend.drop(url)
@@ -617,7 +654,9 @@ def machine_info(pg: PostgresBackend | None) -> dict[str, Any]:
     info: dict[str, Any] = {
         "cpu_model": cpu,
         "cores": os.cpu_count(),
-        "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "usable_cores": len(os.sched_getaffinity(0))
+        if hasattr(os, "sched_getaffinity")
+        else os.cpu_count(),
         "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
         "platform": platform.platform(),
         "python": sys.version.split()[0],
@@ -626,16 +665,16 @@ def machine_info(pg: PostgresBackend | None) -> dict[str, Any]:
         "postgres_version": pg.version() if pg else None,
         "postgres_settings": pg.settings() if pg else None,
         "packages": {
-            d: version(d) for d in ("tidegate", "sqlalchemy", "psycopg", "pynacl", "cryptography", "jsonschema")
+            d: version(d)
+            for d in ("tidegate", "sqlalchemy", "psycopg", "pynacl", "cryptography", "jsonschema")
         },
         "ledger_format_version": FORMAT_VERSION,
     }
     try:
         env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}  # never rewrite the index
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, env=env)
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "src"], cwd=REPO, capture_output=True, text=True, env=env
-        )
+        git = {"cwd": REPO, "capture_output": True, "text": True, "env": env, "check": False}
+        head = subprocess.run(["git", "rev-parse", "HEAD"], **git)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], **git)
         info["git_commit"] = head.stdout.strip() or None
         info["src_modified"] = bool(dirty.stdout.strip())
     except OSError:
@@ -658,7 +697,9 @@ def cell(fig: Figure | None) -> str:
     return f"{fmt(fig.median)} [{fmt(min(fig.samples))}-{fmt(max(fig.samples))}]"
 
 
-def print_report(figures: list[Figure], plan: Plan, info: dict[str, Any], pg_note: str | None) -> None:
+def print_report(
+    figures: list[Figure], plan: Plan, info: dict[str, Any], pg_note: str | None
+) -> None:
     by = {(f.name, f.backend): f for f in figures}
     out = print
     out()
@@ -669,16 +710,26 @@ def print_report(figures: list[Figure], plan: Plan, info: dict[str, Any], pg_not
     )
     if pg_note:
         out(f"  {pg_note}")
+    load = info.get("load_average_1min", {})
+    out(
+        "  1-min load average: "
+        + ", ".join(f"{k} {v:.2f}" for k, v in load.items() if v is not None)
+    )
     out()
     out(f"Appends, entries/s: median [min-max] of {plan.reps} repetitions")
     out(f"  {'':28}{'SQLite':>26}{'PostgreSQL':>26}   target")
     rows = [("append.single", "durable single append", SINGLE_TARGET)]
-    rows += [(f"append.batch{b}", f"append_batch, {b}/batch", BATCH_TARGET) for b in plan.batch_entries]
+    rows += [
+        (f"append.batch{b}", f"append_batch, {b}/batch", BATCH_TARGET) for b in plan.batch_entries
+    ]
     rows.append(("baseline.raw_commit", "raw driver commit/s (ref.)", None))
     for name, label, target in rows:
         lite, pg = by.get((name, "sqlite")), by.get((name, "postgresql"))
-        marks = " ".join(m for m in (status(lite), status(pg) if name != "append.single" else "") if m)
-        out(f"  {label:28}{cell(lite):>26}{cell(pg):>26}   {target.text if target else ''}  {marks}".rstrip())
+        marks = " ".join(
+            m for m in (status(lite), status(pg) if name != "append.single" else "") if m
+        )
+        goal = target.text if target else ""
+        out(f"  {label:28}{cell(lite):>26}{cell(pg):>26}   {goal}  {marks}".rstrip())
     out()
     w1, w2 = by.get(("verify.workers1", "sqlite")), by.get(("verify.workers2", "sqlite"))
     if w1 or w2:
@@ -695,7 +746,8 @@ def print_report(figures: list[Figure], plan: Plan, info: dict[str, Any], pg_not
         out(f"  {'':30}{'median':>9}{'p99':>9}{'min':>9}{'max':>9}{'n':>7}")
         for f in proofs:
             p99 = percentile(f.samples, 99)
-            line = f"  {f.label:30}{f.median:9.3f}{p99:9.3f}{min(f.samples):9.3f}{max(f.samples):9.3f}{len(f.samples):7}"
+            low, high = min(f.samples), max(f.samples)
+            line = f"  {f.label:30}{f.median:9.3f}{p99:9.3f}{low:9.3f}{high:9.3f}{len(f.samples):7}"
             out(f"{line}   {f.target.text if f.target else ''}  {status(f)}".rstrip())
         out()
     sizes = [f for f in figures if f.name.startswith("bytes_per_entry")]
@@ -703,11 +755,14 @@ def print_report(figures: list[Figure], plan: Plan, info: dict[str, Any], pg_not
         out(f"Storage per entry ({BODY_BYTES}-byte note body)")
         for f in sizes:
             env = f.params.get("avg_envelope_bytes")
-            out(f"  {f.backend:11} {f.label:24}{f.median:9,.0f} bytes   (envelope alone {env:,.0f} bytes)")
+            out(
+                f"  {f.backend:11} {f.label:24}{f.median:9,.0f} bytes   (envelope {env:,.0f} bytes)"
+            )
         out()
     builds = [f for f in figures if f.name.startswith("build")]
     for f in builds:
-        out(f"  (built {f.params['ledger_entries']:,} entries with append_batch({f.params['batch_size']}) at {fmt(f.median)}/s)")
+        size, batch = f.params["ledger_entries"], f.params["batch_size"]
+        out(f"  (built {size:,} entries with append_batch({batch}) at {fmt(f.median)}/s)")
 
 
 # --- main ----------------------------------------------------------------------------------
@@ -717,13 +772,21 @@ SECTIONS = ("baseline", "appends", "verify", "proofs", "bytes")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="small sizes, 3 repetitions (a smoke run, < 1 min)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes, 3 repetitions (a smoke run, < 1 min)"
+    )
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "ledger.json")
     parser.add_argument("--reps", type=int, help="repetitions per figure (default 5, quick 3)")
     parser.add_argument("--only", help=f"comma-separated sections to run: {','.join(SECTIONS)}")
-    parser.add_argument("--no-postgres", action="store_true", help=f"skip PostgreSQL even if {PG_URL_ENV} is set")
-    parser.add_argument("--tmp-dir", type=Path, help="where the temporary ledgers go (default: system temp)")
+    parser.add_argument(
+        "--no-postgres", action="store_true", help=f"skip PostgreSQL even if {PG_URL_ENV} is set"
+    )
+    parser.add_argument(
+        "--tmp-dir", type=Path, help="where the temporary ledgers go (default: system temp)"
+    )
     args = parser.parse_args(argv)
 
     plan = QUICK if args.quick else FULL
@@ -739,7 +802,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.no_postgres:
         pg_note = "PostgreSQL skipped (--no-postgres)"
     elif not pg_url:
-        pg_note = f"PostgreSQL skipped: {PG_URL_ENV} is unset (run through scripts/with-postgres.sh)"
+        pg_note = (
+            f"PostgreSQL skipped: {PG_URL_ENV} is unset (run through scripts/with-postgres.sh)"
+        )
     else:
         pg, pg_note = PostgresBackend(pg_url), None
     if pg_note:
@@ -749,6 +814,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     root = Path(tempfile.mkdtemp(prefix="tidegate-bench-", dir=args.tmp_dir))
     lite = SQLiteBackend(root)
     figures: list[Figure] = []
+    loads: dict[str, float | None] = {"start": loadavg()}
+    if (loads["start"] or 0) > 0.5:
+        log(f"warning: load average is {loads['start']:.2f}: other work will skew the figures")
     try:
         info = machine_info(pg)
         backends: list[Backend] = [lite, *([pg] if pg else [])]
@@ -757,6 +825,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             figures.append(baseline_sqlite(root, plan))
             if pg:
                 figures.append(baseline_postgres(pg, plan))
+        loads["before_appends"] = loadavg()
         if "appends" in sections:
             for backend in backends:
                 log(f"[appends] {backend.name}")
@@ -765,10 +834,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                     figures.append(bench_batched(backend, plan, batch_size))
         if sections & {"verify", "proofs", "bytes"}:
             big: list[tuple[int, BenchLedger]] = []
-            sizes = sorted({*plan.proof_sizes, plan.verify_size} if sections & {"verify"} else set(plan.proof_sizes))
+            sizes = sorted(
+                {*plan.proof_sizes, plan.verify_size}
+                if sections & {"verify"}
+                else set(plan.proof_sizes)
+            )
             for size in sizes:
                 log(f"[build] SQLite ledger of {size:,} entries")
-                bench, elapsed = build_ledger(lite.new_url(f"big{size}"), size, plan.build_batch, f"{size:,}")
+                bench, elapsed = build_ledger(
+                    lite.new_url(f"big{size}"), size, plan.build_batch, f"{size:,}"
+                )
                 figures.append(
                     Figure(
                         f"build.{size}",
@@ -782,10 +857,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
                 big.append((size, bench))
             ledgers = dict(big)
+            loads["before_verify"] = loadavg()
             if "verify" in sections:
                 log(f"[verify] {plan.verify_size:,} entries")
                 for workers in (1, 2):
-                    figures.append(bench_verify(ledgers[plan.verify_size], plan.verify_size, plan, workers))
+                    figures.append(
+                        bench_verify(ledgers[plan.verify_size], plan.verify_size, plan, workers)
+                    )
+            loads["before_proofs"] = loadavg()
             if "proofs" in sections:
                 log("[proofs]")
                 for size in plan.proof_sizes:
@@ -805,6 +884,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if pg:
             pg.close()
         shutil.rmtree(root, ignore_errors=True)
+    loads["end"] = loadavg()
+    info["load_average_1min"] = loads
 
     print_report(figures, plan, info, pg_note)
     result = {
@@ -815,7 +896,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "duration_s": round(time.time() - started, 1),
         "machine": info,
         "postgres": {"measured": pg is not None, "note": pg_note},
-        "plan": {**plan.__dict__, "batch_entries": {str(k): v for k, v in plan.batch_entries.items()}},
+        "plan": {
+            **plan.__dict__,
+            "batch_entries": {str(k): v for k, v in plan.batch_entries.items()},
+        },
         "body": {"kind": KIND, "canonical_bytes": BODY_BYTES, "example": note_body(0)},
         "figures": [f.as_json() for f in figures],
     }

@@ -21,7 +21,8 @@ import json
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -86,64 +87,68 @@ def _b64(data: bytes) -> str:
 
 def build(out: Path) -> None:
     """Build the ledger and write every vector file into the empty directory ``out``."""
-    key0, key1 = vector_key(0), vector_key(1)
     clock = fixed_clock()
     with tempfile.TemporaryDirectory(prefix="tidegate-vectors-") as tmp:
         store = LedgerStore(sqlite_url(Path(tmp) / "ledger.db"))
         try:
             store.create(ORIGIN, clock())
-            index = _populate(store, key0, key1, clock, out)
+            built = _append_entries(store, vector_key(0), vector_key(1), clock)
+            index = _write_vectors(built, out)
         finally:
             store.close()
     _write(out / "vectors.json", json.dumps(index, indent=2, ensure_ascii=False) + "\n")
 
 
-def _populate(
-    store: LedgerStore, key0: SigningKey, key1: SigningKey, clock: Callable[[], str], out: Path
-) -> dict[str, Any]:
-    first = Ledger(store, origin=ORIGIN, signer=key0, actor=ACTOR, clock=clock)
-    first.append(AppendRequest("note", {"message": "ledger opened"}))
-    first.append(
-        AppendRequest(
-            "note",
-            {
-                "message": "Unicode is kept as UTF-8: naïve café — ✓ 𝄞",
-                "category": "i18n",
-                "labels": {"ticket": "T-1", "ünïcödé": "ja"},
-                "refs": ["https://example.com/a", "https://example.com/b"],
-            },
-            actor="agent/ünï",
-        )
-    )
-    first.append(AppendRequest("note", {"message": "a patch, kept as a blob"}, blobs={BLOB_NAME: BLOB}))
-    checkpoints = {3: first.checkpoint().note}
+@dataclass
+class Built:
+    """The vectors ledger: its writers (before and after the rotation), trust and checkpoints."""
+
+    store: LedgerStore
+    keys: tuple[SigningKey, SigningKey]
+    before: Ledger
+    after: Ledger
+    trust: TrustPolicy
+    checkpoints: dict[int, bytes]
+    size: int
+
+
+def _append_entries(
+    store: LedgerStore, key0: SigningKey, key1: SigningKey, clock: Callable[[], str]
+) -> Built:
+    before = Ledger(store, origin=ORIGIN, signer=key0, actor=ACTOR, clock=clock)
+    before.append(AppendRequest("note", {"message": "ledger opened"}))
+    unicode_body = {
+        "message": "Unicode is kept as UTF-8: naïve café — ✓ 𝄞",
+        "category": "i18n",
+        "labels": {"ticket": "T-1", "ünïcödé": "ja"},
+        "refs": ["https://example.com/a", "https://example.com/b"],
+    }
+    before.append(AppendRequest("note", unicode_body, actor="agent/ünï"))
+    blob_body = {"message": "a patch, kept as a blob"}
+    before.append(AppendRequest("note", blob_body, blobs={BLOB_NAME: BLOB}))
+    checkpoints = {3: before.checkpoint().note}
     long_message = " ".join(f"line {i:03d} of a longer note." for i in range(60))
-    first.append(AppendRequest("note", {"message": long_message, "category": "bulk"}))
+    before.append(AppendRequest("note", {"message": long_message, "category": "bulk"}))
     rotated_at = clock()  # the new key is trusted from here, before the rotation entry
-    rotation = first.append(
-        AppendRequest(
-            KEY_ROTATED,
-            {
-                "old_keyid": key0.keyid,
-                "new_keyid": key1.keyid,
-                "new_public_key": _b64(key1.public_key),
-                "reason": "scheduled rotation (test vectors)",
-            },
-            co_signers=[key1],
-        )
-    )
-    second = Ledger(store, origin=ORIGIN, signer=key1, actor=ACTOR, clock=clock)
+    rotation_body = {
+        "old_keyid": key0.keyid,
+        "new_keyid": key1.keyid,
+        "new_public_key": _b64(key1.public_key),
+        "reason": "scheduled rotation (test vectors)",
+    }
+    rotation = before.append(AppendRequest(KEY_ROTATED, rotation_body, co_signers=[key1]))
+    after = Ledger(store, origin=ORIGIN, signer=key1, actor=ACTOR, clock=clock)
     subject = Subject("src/app.py", hashlib.sha256(SUBJECT_FILE).hexdigest())
-    second.append_batch(
+    about_file = {"message": "an entry about a file", "refs": ["src/app.py"]}
+    after.append_batch(
         [
             AppendRequest("note", {"message": "first entry signed by the new key"}),
-            AppendRequest("note", {"message": "an entry about a file", "refs": ["src/app.py"]}, subjects=[subject]),
+            AppendRequest("note", about_file, subjects=[subject]),
         ]
     )
-    size = second.size()
-    checkpoints[size] = second.checkpoint().note
+    size = after.size()
+    checkpoints[size] = after.checkpoint().note
     assert tuple(sorted(checkpoints)) == CHECKPOINT_SIZES
-
     trust = TrustPolicy(
         ORIGIN,
         (
@@ -154,32 +159,77 @@ def _populate(
     report = verify_ledger(store, trust, trusted_checkpoint=checkpoints[3], workers=1)
     assert report.ok, [f.as_json() for f in report.failures]
     assert report.keys_used == {key0.keyid: 5, key1.keyid: 3}, report.keys_used
+    return Built(store, (key0, key1), before, after, trust, checkpoints, size)
 
-    _write(out / "trust.json", trust.to_json())
+
+def _write_vectors(built: Built, out: Path) -> dict[str, Any]:
+    _write(out / "trust.json", built.trust.to_json())
+    keys = _write_keys(built, out)
+    entries = _write_entries(built, out)
+    blob_digest = hashlib.sha256(BLOB).hexdigest()
+    _write(out / f"blobs/{blob_digest}", BLOB)
+    _write(out / "blobs/subject-src-app.py", SUBJECT_FILE)
+    signer_of = {3: keys[0]["vkey"], built.size: keys[1]["vkey"]}
+    checkpoints = []
+    for size, note in sorted(built.checkpoints.items()):
+        name = f"checkpoints/{size}.checkpoint"
+        _write(out / name, note)
+        root = built.after.root_at(size).hex()
+        checkpoints.append({"file": name, "size": size, "root": root, "signed_by": signer_of[size]})
+    ledger, size = built.after, built.size
+    return {
+        "description": "tidegate ledger test vectors: see ledger/SPEC.md, scripts/make-vectors.py",
+        "origin": ORIGIN,
+        "keys": keys,
+        "trust": "trust.json",
+        "entries": entries,
+        "blobs": [{"file": f"blobs/{blob_digest}", "sha256": blob_digest, "size": len(BLOB)}],
+        "roots": {str(n): ledger.root_at(n).hex() for n in range(size + 1)},
+        "checkpoints": checkpoints,
+        "tlog_proofs": _write_tlog_proofs(built, out),
+        "consistency_proofs": _write_consistency_proofs(built, out),
+        "inclusion": [
+            {"index": i, "size": n, "hashes": _hex(ledger.inclusion_proof(i, n))}
+            for n in range(1, size + 1)
+            for i in range(n)
+        ],
+        "consistency": [
+            {"old_size": m, "new_size": n, "hashes": _hex(ledger.consistency_proof(m, n))}
+            for n in range(1, size + 1)
+            for m in range(1, n + 1)
+        ],
+    }
+
+
+def _hex(hashes: Sequence[bytes]) -> list[str]:
+    return [h.hex() for h in hashes]
+
+
+def _write_keys(built: Built, out: Path) -> list[dict[str, Any]]:
     keys = []
-    for number, key in enumerate((key0, key1)):
-        vkey = NoteVerifier(ORIGIN, key.public_key).vkey()
+    for number, key in enumerate(built.keys):
+        verifier = NoteVerifier(ORIGIN, key.public_key)
         _write(out / f"keys/key{number}.pub.pem", public_key_pem(key.public_key))
-        _write(out / f"keys/key{number}.vkey", vkey + "\n")
+        _write(out / f"keys/key{number}.vkey", verifier.vkey() + "\n")
         keys.append(
             {
                 "keyid": key.keyid,
                 "public_key": _b64(key.public_key),
                 "pem": f"keys/key{number}.pub.pem",
-                "vkey": vkey,
+                "vkey": verifier.vkey(),
                 "vkey_file": f"keys/key{number}.vkey",
-                "note_key_hash": NoteVerifier(ORIGIN, key.public_key).key_hash.hex(),
+                "note_key_hash": verifier.key_hash.hex(),
             }
         )
-    signer_of = {3: keys[0]["vkey"], size: keys[1]["vkey"]}
+    return keys
 
+
+def _write_entries(built: Built, out: Path) -> list[dict[str, Any]]:
     entries = []
-    leaves = []
-    for chunk in store.entries():
+    for chunk in built.store.entries():
         for entry in chunk:
             name = f"entries/{entry.seq:04d}.entry"
             _write(out / name, entry.envelope)
-            leaves.append(entry.leaf_hash.hex())
             entries.append(
                 {
                     "seq": entry.seq,
@@ -191,85 +241,67 @@ def _populate(
                     "leaf_hash": entry.leaf_hash.hex(),
                 }
             )
-    _write(out / "leaves.txt", "".join(f"{leaf}\n" for leaf in leaves))
-    blob_digest = hashlib.sha256(BLOB).hexdigest()
-    _write(out / f"blobs/{blob_digest}", BLOB)
-    _write(out / "blobs/subject-src-app.py", SUBJECT_FILE)
+    _write(out / "leaves.txt", "".join(f"{e['leaf_hash']}\n" for e in entries))
+    return entries
 
-    checkpoint_index = []
-    for cp_size, note in sorted(checkpoints.items()):
-        name = f"checkpoints/{cp_size}.checkpoint"
-        _write(out / name, note)
-        checkpoint_index.append(
-            {"file": name, "size": cp_size, "root": first.root_at(cp_size).hex(), "signed_by": signer_of[cp_size]}
-        )
 
-    tlog_proofs = []
-    for seq in range(size):
-        proof, entry = second.prove_inclusion(seq)
-        assert proof.checkpoint == checkpoints[size]
+def _write_tlog_proofs(built: Built, out: Path) -> list[dict[str, Any]]:
+    proofs = []
+    for seq in range(built.size):
+        proof, _ = built.after.prove_inclusion(seq)
+        assert proof.checkpoint == built.checkpoints[built.size]
         name = f"proofs/{seq:04d}.tlog-proof"
         _write(out / name, proof.encode())
-        tlog_proofs.append({"file": name, "index": seq, "size": size, "hashes": [h.hex() for h in proof.hashes]})
+        proofs.append(
+            {"file": name, "index": seq, "size": built.size, "hashes": _hex(proof.hashes)}
+        )
     # One proof against the older checkpoint, carrying the optional extra line.
-    old_proof = InclusionProofFile(1, tuple(second.inclusion_proof(1, 3)), checkpoints[3], extra=b"tidegate vectors")
-    _write(out / "proofs/0001-in-3.tlog-proof", old_proof.encode())
-    tlog_proofs.append(
-        {"file": "proofs/0001-in-3.tlog-proof", "index": 1, "size": 3, "hashes": [h.hex() for h in old_proof.hashes]}
-    )
+    hashes = tuple(built.after.inclusion_proof(1, 3))
+    old = InclusionProofFile(1, hashes, built.checkpoints[3], extra=b"tidegate vectors")
+    name = "proofs/0001-in-3.tlog-proof"
+    _write(out / name, old.encode())
+    proofs.append({"file": name, "index": 1, "size": 3, "hashes": _hex(hashes)})
+    return proofs
 
-    consistency_files = []
+
+def _write_consistency_proofs(built: Built, out: Path) -> list[dict[str, Any]]:
+    proofs = []
     for old, new in CONSISTENCY:
-        assert new == size
-        proof_file = second.prove_consistency(old)
-        assert proof_file.checkpoint == checkpoints[new]
+        assert new == built.size
+        proof = built.after.prove_consistency(old)
+        assert proof.checkpoint == built.checkpoints[new]
         name = f"proofs/consistency-{old}-{new}.proof"
-        _write(out / name, proof_file.encode())
-        consistency_files.append(
+        _write(out / name, proof.encode())
+        proofs.append(
             {
                 "file": name,
                 "old_size": old,
                 "new_size": new,
                 "old_checkpoint": f"checkpoints/{old}.checkpoint",
-                "hashes": [h.hex() for h in proof_file.hashes],
+                "hashes": _hex(proof.hashes),
             }
         )
-
-    return {
-        "description": "tidegate ledger test vectors; see ledger/SPEC.md and scripts/make-vectors.py",
-        "origin": ORIGIN,
-        "keys": keys,
-        "trust": "trust.json",
-        "entries": entries,
-        "blobs": [{"file": f"blobs/{blob_digest}", "sha256": blob_digest, "size": len(BLOB)}],
-        "roots": {str(n): second.root_at(n).hex() for n in range(size + 1)},
-        "checkpoints": checkpoint_index,
-        "tlog_proofs": tlog_proofs,
-        "consistency_proofs": consistency_files,
-        "inclusion": [
-            {"index": i, "size": n, "hashes": [h.hex() for h in second.inclusion_proof(i, n)]}
-            for n in range(1, size + 1)
-            for i in range(n)
-        ],
-        "consistency": [
-            {"old_size": m, "new_size": n, "hashes": [h.hex() for h in second.consistency_proof(m, n)]}
-            for n in range(1, size + 1)
-            for m in range(1, n + 1)
-        ],
-    }
+    return proofs
 
 
 def main(argv: list[str] | None = None) -> int:
     """Write the vectors to --out (default: ledger/vectors next to this script)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default = Path(__file__).resolve().parents[1] / "ledger" / "vectors"
-    parser.add_argument("--out", type=Path, default=default, help=f"output directory (default {default})")
+    parser.add_argument(
+        "--out", type=Path, default=default, help=f"output directory (default {default})"
+    )
     args = parser.parse_args(argv)
     out: Path = args.out
     if out.exists() and any(out.iterdir()) and not (out / "vectors.json").is_file():
-        print(f"make-vectors: {out} is not empty and holds no vectors.json; refusing to replace it", file=sys.stderr)
+        print(
+            f"make-vectors: {out} is not empty and holds no vectors.json; refusing to replace it",
+            file=sys.stderr,
+        )
         return 1
-    staging = Path(tempfile.mkdtemp(prefix="vectors-", dir=out.parent if out.parent.is_dir() else None))
+    staging = Path(
+        tempfile.mkdtemp(prefix="vectors-", dir=out.parent if out.parent.is_dir() else None)
+    )
     try:
         build(staging)
         staging.chmod(0o755)

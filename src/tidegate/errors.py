@@ -5,7 +5,7 @@
     ├── ConfigError               .tidegate/ or TIDEGATE_* settings are missing or invalid
     ├── KeyFileError              a signing or public key is missing, unreadable or too open
     └── LedgerError               the ledger store, an entry or a proof cannot be used
-        ├── EntryRejected         an append was refused; nothing was written
+        ├── EntryRejected         an append was refused; nothing was written (exit 2)
         ├── FormatError           a checkpoint, note, proof or entry does not parse
         └── StoreError            the database failed or is not a tidegate ledger
 """
@@ -49,7 +49,9 @@ class LedgerError(TidegateError):
 
 
 class EntryRejected(LedgerError):
-    """An append was refused before anything was written."""
+    """An append was refused before anything was written (the request was invalid)."""
+
+    exit_code = 2
 
 
 class FormatError(LedgerError):

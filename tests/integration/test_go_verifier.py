@@ -52,7 +52,9 @@ def tlogcheck(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build tests/go/tlogcheck once per session (offline, GOPATH mode); return the binary."""
     missing = _go_missing()
     if missing:
-        message = f"{missing}: run scripts/test.sh, which installs golang-go and golang-golang-x-mod-dev"
+        message = (
+            f"{missing}: run scripts/test.sh, which installs golang-go and golang-golang-x-mod-dev"
+        )
         if os.environ.get(REQUIRE_GO_ENV):
             pytest.fail(f"{REQUIRE_GO_ENV} is set but {message}")
         pytest.skip(message)
@@ -150,7 +152,9 @@ def _inclusion_targets(size: int) -> set[int]:
     if size <= 17:
         return set(range(size))
     picks = {0, 1, size // 2, size - 2, size - 1}
-    picks |= {p for p in (1, 2, 4, 8, 16, 32, 64) if p < size} | {p - 1 for p in (2, 4, 8, 16, 32, 64) if p <= size}
+    picks |= {p for p in (1, 2, 4, 8, 16, 32, 64) if p < size} | {
+        p - 1 for p in (2, 4, 8, 16, 32, 64) if p <= size
+    }
     return picks
 
 
@@ -160,11 +164,20 @@ def _grow(fixture: LedgerFixture, to_size: int, salt: str) -> None:
         seq = ledger.size()
         if seq % 7 == 3 and to_size - seq >= 3:
             ledger.append_batch(
-                [AppendRequest("note", {"message": f"{salt} batch {seq + i}: {_message(seq + i)}"}) for i in range(3)]
+                [
+                    AppendRequest(
+                        "note", {"message": f"{salt} batch {seq + i}: {_message(seq + i)}"}
+                    )
+                    for i in range(3)
+                ]
             )
         elif seq % 11 == 5:
             blob = (f"{salt} blob {seq}\n" * (seq + 1)).encode()
-            ledger.append(AppendRequest("note", {"message": f"{salt} with blob {seq}"}, blobs={"data.txt": blob}))
+            ledger.append(
+                AppendRequest(
+                    "note", {"message": f"{salt} with blob {seq}"}, blobs={"data.txt": blob}
+                )
+            )
         elif seq % 13 == 6:
             body = {"message": f"{salt} ünïcödé — entry {seq} ✓", "labels": {"clé": "värde"}}
             ledger.append(AppendRequest("note", body, actor="agent/ünï"))
@@ -224,7 +237,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, key: SigningKey) -> Iterator
 
 @pytest.fixture(scope="module")
 def other(tmp_path_factory: pytest.TempPathFactory, key: SigningKey) -> Iterator[BuiltLedger]:
-    """A different ledger with the same key and origin: none of its trees is a prefix of ``built``'s."""
+    """Another ledger, same key and origin: none of its trees is a prefix of ``built``'s."""
     result = build_ledger(tmp_path_factory.mktemp("go-verifier") / "b", key, "B")
     yield result
     result.fixture.store.close()
@@ -240,7 +253,9 @@ def test_checkpoints_verify_and_parse(tlogcheck: Path, built: BuiltLedger) -> No
         assert report["size"] == size
         assert report["root"] == built.roots[size].hex()
         assert report["root"] == built.fixture.ledger.root_at(size).hex()
-        assert report["signed_by"] == [f"{ORIGIN}+{NoteVerifier(ORIGIN, built.fixture.key.public_key).key_hash.hex()}"]
+        assert report["signed_by"] == [
+            f"{ORIGIN}+{NoteVerifier(ORIGIN, built.fixture.key.public_key).key_hash.hex()}"
+        ]
 
 
 def test_inclusion_proofs_verify(tlogcheck: Path, built: BuiltLedger) -> None:
@@ -270,7 +285,9 @@ def test_consistency_proofs_verify(tlogcheck: Path, built: BuiltLedger) -> None:
     assert len(built.consistency) == len(CHECKPOINT_SIZES) * (len(CHECKPOINT_SIZES) + 1) // 2
 
 
-def test_vkey_file_and_key_lists_are_accepted(tlogcheck: Path, built: BuiltLedger, tmp_path: Path) -> None:
+def test_vkey_file_and_key_lists_are_accepted(
+    tlogcheck: Path, built: BuiltLedger, tmp_path: Path
+) -> None:
     stranger = NoteVerifier(ORIGIN, generate_key().public_key).vkey()
     keys_file = tmp_path / "keys"
     keys_file.write_text(f"{stranger}\n{built.vkey}\n")
@@ -289,7 +306,13 @@ def test_committed_vectors_verify(tlogcheck: Path) -> None:
         assert report["leaf"] == index["entries"][item["index"]]["leaf_hash"]
         assert report["size"] == item["size"]
     for item in index["consistency_proofs"]:
-        report = ok(tlogcheck, "consistency", vkeys, VECTORS / item["old_checkpoint"], VECTORS / item["file"])
+        report = ok(
+            tlogcheck,
+            "consistency",
+            vkeys,
+            VECTORS / item["old_checkpoint"],
+            VECTORS / item["file"],
+        )
         assert report["old_size"] == item["old_size"]
         assert report["size"] == item["new_size"]
     # Each checkpoint is signed by one key only: with the other key alone it must fail.
@@ -307,13 +330,22 @@ def _flip(data: bytes, offset: int) -> bytes:
     return data[:offset] + bytes([data[offset] ^ 0x01]) + data[offset + 1 :]
 
 
-def test_rejects_a_flipped_byte_in_the_entry(tlogcheck: Path, built: BuiltLedger, tmp_path: Path) -> None:
+def test_rejects_a_flipped_byte_in_the_entry(
+    tlogcheck: Path, built: BuiltLedger, tmp_path: Path
+) -> None:
     for seq, size in [(0, 1), (0, 65), (64, 65), (31, 33), (5, 9)]:
         data = built.entry(seq).read_bytes()
         for offset in (0, len(data) // 2, len(data) - 1):
             tampered = tmp_path / f"{seq}-{size}-{offset}.entry"
             tampered.write_bytes(_flip(data, offset))
-            fails(tlogcheck, "inclusion", built.vkey, built.inclusion[(seq, size)], tampered, match="inclusion of entry")
+            fails(
+                tlogcheck,
+                "inclusion",
+                built.vkey,
+                built.inclusion[(seq, size)],
+                tampered,
+                match="inclusion of entry",
+            )
     truncated = tmp_path / "truncated.entry"
     truncated.write_bytes(built.entry(3).read_bytes()[:-1])
     fails(tlogcheck, "inclusion", built.vkey, built.inclusion[(3, 4)], truncated)
@@ -329,7 +361,9 @@ def _replace_hash(proof: bytes, line_index: int, new: bytes | None) -> bytes:
     return b"\n".join(lines) + sep + checkpoint
 
 
-def test_rejects_a_wrong_inclusion_proof_hash(tlogcheck: Path, built: BuiltLedger, tmp_path: Path) -> None:
+def test_rejects_a_wrong_inclusion_proof_hash(
+    tlogcheck: Path, built: BuiltLedger, tmp_path: Path
+) -> None:
     for seq, size in [(0, 2), (1, 3), (7, 8), (8, 9), (32, 65), (64, 65)]:
         proof = built.inclusion[(seq, size)].read_bytes()
         lines = proof.partition(b"\n\n")[0].split(b"\n")
@@ -338,52 +372,98 @@ def test_rejects_a_wrong_inclusion_proof_hash(tlogcheck: Path, built: BuiltLedge
             original = base64.b64decode(lines[i])
             bad = tmp_path / f"bad-{seq}-{size}-{i}.tlog-proof"
             bad.write_bytes(_replace_hash(proof, i, _flip(original, 31)))
-            fails(tlogcheck, "inclusion", built.vkey, bad, built.entry(seq), match="invalid transparency proof")
+            fails(
+                tlogcheck,
+                "inclusion",
+                built.vkey,
+                bad,
+                built.entry(seq),
+                match="invalid transparency proof",
+            )
         short = tmp_path / f"short-{seq}-{size}.tlog-proof"
         short.write_bytes(_replace_hash(proof, len(lines) - 1, None))
         fails(tlogcheck, "inclusion", built.vkey, short, built.entry(seq))
         wrong_index = tmp_path / f"index-{seq}-{size}.tlog-proof"
         other_seq = (seq + 1) % size
-        wrong_index.write_bytes(proof.replace(f"\nindex {seq}\n".encode(), f"\nindex {other_seq}\n".encode(), 1))
+        wrong_index.write_bytes(
+            proof.replace(f"\nindex {seq}\n".encode(), f"\nindex {other_seq}\n".encode(), 1)
+        )
         fails(tlogcheck, "inclusion", built.vkey, wrong_index, built.entry(seq))
 
 
-def test_rejects_a_wrong_consistency_proof_hash(tlogcheck: Path, built: BuiltLedger, tmp_path: Path) -> None:
+def test_rejects_a_wrong_consistency_proof_hash(
+    tlogcheck: Path, built: BuiltLedger, tmp_path: Path
+) -> None:
     for old, new in [(1, 2), (3, 4), (5, 9), (16, 17), (33, 65), (63, 64)]:
         proof = built.consistency[(old, new)].read_bytes()
         lines = proof.partition(b"\n\n")[0].split(b"\n")
         for i in range(2, len(lines)):
             bad = tmp_path / f"bad-{old}-{new}-{i}.proof"
             bad.write_bytes(_replace_hash(proof, i, _flip(base64.b64decode(lines[i]), 0)))
-            fails(tlogcheck, "consistency", built.vkey, built.checkpoints[old], bad, match="invalid transparency proof")
+            fails(
+                tlogcheck,
+                "consistency",
+                built.vkey,
+                built.checkpoints[old],
+                bad,
+                match="invalid transparency proof",
+            )
 
 
-def test_rejects_a_checkpoint_signed_by_another_key(tlogcheck: Path, built: BuiltLedger, tmp_path: Path) -> None:
+def test_rejects_a_checkpoint_signed_by_another_key(
+    tlogcheck: Path, built: BuiltLedger, tmp_path: Path
+) -> None:
     impostor = generate_key()
     impostor_vkey = NoteVerifier(ORIGIN, impostor.public_key).vkey()
     for size in (1, 9, 65):
-        genuine = open_checkpoint(built.checkpoints[size].read_bytes(), [NoteVerifier(ORIGIN, built.fixture.key.public_key)])
-        forged = sign_note(Checkpoint(ORIGIN, genuine.size, genuine.root_hash).text(), [impostor.note_signer(ORIGIN)])
+        genuine = open_checkpoint(
+            built.checkpoints[size].read_bytes(),
+            [NoteVerifier(ORIGIN, built.fixture.key.public_key)],
+        )
+        forged = sign_note(
+            Checkpoint(ORIGIN, genuine.size, genuine.root_hash).text(),
+            [impostor.note_signer(ORIGIN)],
+        )
         forged_path = tmp_path / f"forged-{size}"
         forged_path.write_bytes(forged)
         ok(tlogcheck, "checkpoint", impostor_vkey, forged_path)  # the forgery itself is well formed
         fails(tlogcheck, "checkpoint", built.vkey, forged_path, match="not signed by any given key")
-        fails(tlogcheck, "checkpoint", impostor_vkey, built.checkpoints[size], match="not signed by any given key")
+        fails(
+            tlogcheck,
+            "checkpoint",
+            impostor_vkey,
+            built.checkpoints[size],
+            match="not signed by any given key",
+        )
         # The same forged checkpoint inside a tlog-proof and a consistency proof.
         proof = built.inclusion[(0, size)].read_bytes()
         forged_proof = tmp_path / f"forged-{size}.tlog-proof"
         forged_proof.write_bytes(proof.partition(b"\n\n")[0] + b"\n\n" + forged)
-        fails(tlogcheck, "inclusion", built.vkey, forged_proof, built.entry(0), match="not signed by any given key")
+        fails(
+            tlogcheck,
+            "inclusion",
+            built.vkey,
+            forged_proof,
+            built.entry(0),
+            match="not signed by any given key",
+        )
         consistency = built.consistency[(1, size)].read_bytes()
         forged_consistency = tmp_path / f"forged-{size}.proof"
         forged_consistency.write_bytes(consistency.partition(b"\n\n")[0] + b"\n\n" + forged)
         fails(
-            tlogcheck, "consistency", built.vkey, built.checkpoints[1], forged_consistency, match="not signed by any given key"
+            tlogcheck,
+            "consistency",
+            built.vkey,
+            built.checkpoints[1],
+            forged_consistency,
+            match="not signed by any given key",
         )
         fails(tlogcheck, "consistency", built.vkey, forged_path, built.consistency[(size, 65)])
 
 
-def test_rejects_a_checkpoint_whose_text_was_changed(tlogcheck: Path, built: BuiltLedger, tmp_path: Path) -> None:
+def test_rejects_a_checkpoint_whose_text_was_changed(
+    tlogcheck: Path, built: BuiltLedger, tmp_path: Path
+) -> None:
     note = built.checkpoints[9].read_bytes()
     text, _, signatures = note.partition(b"\n\n")
     tampered = tmp_path / "tampered"
@@ -393,7 +473,9 @@ def test_rejects_a_checkpoint_whose_text_was_changed(tlogcheck: Path, built: Bui
 
 def test_rejects_a_key_whose_name_is_not_the_origin(tlogcheck: Path, built: BuiltLedger) -> None:
     renamed = NoteVerifier("another.example/log", built.fixture.key.public_key).vkey()
-    fails(tlogcheck, "checkpoint", renamed, built.checkpoints[4], match="not signed by any given key")
+    fails(
+        tlogcheck, "checkpoint", renamed, built.checkpoints[4], match="not signed by any given key"
+    )
 
 
 def test_rejects_consistency_with_a_tree_that_is_not_a_prefix(
@@ -404,12 +486,21 @@ def test_rejects_consistency_with_a_tree_that_is_not_a_prefix(
         if old == new:
             continue
         assert other.roots[old] != built.roots[old]
-        ok(tlogcheck, "checkpoint", built.vkey, other.checkpoints[old])  # a valid checkpoint of its own log
+        ok(
+            tlogcheck, "checkpoint", built.vkey, other.checkpoints[old]
+        )  # a valid checkpoint of its own log
         fails(tlogcheck, "consistency", built.vkey, other.checkpoints[old], path)
     # Same size, different roots: a fork.
     fails(tlogcheck, "consistency", built.vkey, other.checkpoints[9], built.consistency[(9, 9)])
     # An old checkpoint whose size is not the proof's old size.
-    fails(tlogcheck, "consistency", built.vkey, built.checkpoints[8], built.consistency[(9, 17)], match="from size 9")
+    fails(
+        tlogcheck,
+        "consistency",
+        built.vkey,
+        built.checkpoints[8],
+        built.consistency[(9, 17)],
+        match="from size 9",
+    )
 
 
 def test_rejects_inclusion_against_another_logs_checkpoint(
@@ -418,7 +509,9 @@ def test_rejects_inclusion_against_another_logs_checkpoint(
     for seq, size in [(0, 1), (3, 8), (64, 65)]:
         proof = built.inclusion[(seq, size)].read_bytes()
         spliced = tmp_path / f"spliced-{seq}-{size}.tlog-proof"
-        spliced.write_bytes(proof.partition(b"\n\n")[0] + b"\n\n" + other.checkpoints[size].read_bytes())
+        spliced.write_bytes(
+            proof.partition(b"\n\n")[0] + b"\n\n" + other.checkpoints[size].read_bytes()
+        )
         fails(tlogcheck, "inclusion", built.vkey, spliced, built.entry(seq))
         fails(tlogcheck, "inclusion", built.vkey, built.inclusion[(seq, size)], other.entry(seq))
 
@@ -431,8 +524,12 @@ def test_rejects_malformed_files(tlogcheck: Path, built: BuiltLedger, tmp_path: 
         "header": proof.replace(b"c2sp.org/tlog-proof@v1", b"c2sp.org/tlog-proof@v2", 1),
         "leading-zero": proof.replace(b"\nindex 2\n", b"\nindex 02\n", 1),
         "no-blank-line": proof.replace(b"\n\n", b"\n", 1),
-        "carriage-return": b"\n".join([*lines[:2], lines[2] + b"\r", *lines[3:]]) + b"\n\n" + checkpoint,
-        "not-base64": b"\n".join([*lines[:2], b"!" + lines[2][1:], *lines[3:]]) + b"\n\n" + checkpoint,
+        "carriage-return": b"\n".join([*lines[:2], lines[2] + b"\r", *lines[3:]])
+        + b"\n\n"
+        + checkpoint,
+        "not-base64": b"\n".join([*lines[:2], b"!" + lines[2][1:], *lines[3:]])
+        + b"\n\n"
+        + checkpoint,
         "no-checkpoint": head + b"\n\n",
     }
     for name, data in cases.items():

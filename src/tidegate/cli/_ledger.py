@@ -21,7 +21,7 @@ from tidegate.errors import FormatError, LedgerError, TidegateError, UsageError
 from tidegate.home import open_ledger, open_store
 from tidegate.ledger.entry import parse_entry
 from tidegate.ledger.keys import load_public_key
-from tidegate.ledger.kinds import USER_APPENDABLE, validate_body
+from tidegate.ledger.kinds import KIND_SCHEMAS, USER_APPENDABLE, validate_body
 from tidegate.ledger.log import AppendRequest, Ledger
 from tidegate.ledger.note import open_checkpoint
 from tidegate.ledger.proof import parse_consistency_proof
@@ -88,10 +88,12 @@ def append(
 ) -> None:
     """Append one signed entry; prints its sequence number once it is durable."""
     if kind not in USER_APPENDABLE:
-        validate_body(kind, {})  # unknown kinds get the list of known ones
-        raise UsageError(f"kind {kind!r} is written by its own command, not by `ledger append`")
+        appendable = ", ".join(sorted(USER_APPENDABLE))
+        if kind in KIND_SCHEMAS:
+            raise UsageError(f"kind {kind!r} is written by its own command; `ledger append` takes: {appendable}")
+        raise UsageError(f"unknown entry kind {kind!r}; `ledger append` takes: {appendable}")
     source = "stdin" if body == "-" else body
-    parsed = validate_body(kind, _parse_body(_read_input(body, "body", MAX_BODY_BYTES), source), source=source)
+    parsed = validate_body(kind, _parse_body(_read_input(body, "body", MAX_BODY_BYTES), source), source=f"body {source}")
     blobs: dict[str, bytes] = {}
     for item in blob or []:
         name, sep, path = item.partition("=")

@@ -84,7 +84,7 @@ class NoteSigner:
 
 def parse_vkey(vkey: str) -> NoteVerifier:
     """Parse a verifier key string; raise FormatError saying which part is wrong."""
-    parts = vkey.strip().split("+")
+    parts = vkey.strip().split("+", 2)
     if len(parts) != 3:
         raise FormatError(f"verifier key {vkey!r} is not of the form name+hash+base64")
     name, hash_hex, encoded = parts

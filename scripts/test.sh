@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Install everything the tests need on a fresh machine, then lint, type-check and run the suite
+# against real SQLite, a throwaway PostgreSQL cluster on loopback, and Go's sumdb/tlog verifier.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v go >/dev/null 2>&1 || missing+=(golang-go)
+[ -d /usr/share/gocode/src/golang.org/x/mod/sumdb/tlog ] || missing+=(golang-golang-x-mod-dev)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test.sh: installing ${missing[*]}" >&2
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e '.[test]'
+
+.venv/bin/ruff check src tests bench scripts
+.venv/bin/ruff format --check src tests bench scripts
+.venv/bin/mypy
+
+# Both backends and the Go check are required here: a missing one fails instead of skipping.
+export TIDEGATE_REQUIRE_PG=1 TIDEGATE_REQUIRE_GO=1 RUST_BACKTRACE=0
+scripts/with-postgres.sh .venv/bin/pytest -n 2 "$@"

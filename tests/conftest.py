@@ -28,8 +28,12 @@ def postgres_server_url() -> str | None:
     if url:
         return url
     if os.environ.get(REQUIRE_PG_ENV):
-        pytest.fail(f"{REQUIRE_PG_ENV} is set but {PG_URL_ENV} is not: the PostgreSQL server did not start")
-    pytest.skip(f"no PostgreSQL server: run through scripts/test.sh, which starts one and sets {PG_URL_ENV}")
+        pytest.fail(
+            f"{REQUIRE_PG_ENV} is set but {PG_URL_ENV} is not: the PostgreSQL server did not start"
+        )
+    pytest.skip(
+        f"no PostgreSQL server: run through scripts/test.sh, which starts one and sets {PG_URL_ENV}"
+    )
     return None
 
 
@@ -72,7 +76,9 @@ class LedgerFixture:
         return self.ledger.store
 
 
-def create_ledger(url: str, key: SigningKey | None = None, origin: str = "test.example/log") -> LedgerFixture:
+def create_ledger(
+    url: str, key: SigningKey | None = None, origin: str = "test.example/log"
+) -> LedgerFixture:
     """Create a ledger at ``url`` signed by ``key`` (a new one by default)."""
     key = key or generate_key()
     now = utc_now()

@@ -12,7 +12,9 @@ def utc_now() -> str:
 
 def format_time(moment: datetime) -> str:
     """Format an aware datetime as tidegate's RFC 3339 UTC form."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return (
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    )
 
 
 def parse_time(text: str) -> datetime:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any, cast
 
 import rfc8785
 
@@ -48,7 +49,7 @@ def canonical_json(value: object) -> bytes:
     if _fast_path_ok(value):
         return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     try:
-        return bytes(rfc8785.dumps(value))
+        return bytes(rfc8785.dumps(cast(Any, value)))
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
         raise FormatError(f"value cannot be canonicalized as JSON: {exc}") from exc
 

@@ -87,10 +87,14 @@ def _string(config: dict[str, Any], section: str, key: str, path: Path) -> str |
     return value
 
 
-def load_settings(explicit_home: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+def load_settings(
+    explicit_home: Path | None = None, environ: dict[str, str] | None = None
+) -> Settings:
     """Find the tidegate home and resolve every setting; raise ConfigError if there is none."""
     env = dict(os.environ) if environ is None else environ
-    home = explicit_home or (Path(env[ENV_DIR]) if env.get(ENV_DIR) else None) or find_home(Path.cwd())
+    home = (
+        explicit_home or (Path(env[ENV_DIR]) if env.get(ENV_DIR) else None) or find_home(Path.cwd())
+    )
     if home is None:
         raise ConfigError(
             f"no {HOME_DIR_NAME}/{CONFIG_FILE} in {Path.cwd()} or any parent directory",
@@ -100,10 +104,16 @@ def load_settings(explicit_home: Path | None = None, environ: dict[str, str] | N
     if not config_path.is_file():
         raise ConfigError(f"{config_path} does not exist", hint="run `tidegate init`")
     config = _read_config(config_path)
-    url = env.get(ENV_LEDGER_URL) or _string(config, "ledger", "url", config_path) or DEFAULT_LEDGER_URL
+    url = (
+        env.get(ENV_LEDGER_URL)
+        or _string(config, "ledger", "url", config_path)
+        or DEFAULT_LEDGER_URL
+    )
     key = env.get(ENV_KEY) or _string(config, "signing", "key", config_path)
     if not key:
-        raise ConfigError(f"config file {config_path}: signing.key is not set", hint=f"set it or {ENV_KEY}")
+        raise ConfigError(
+            f"config file {config_path}: signing.key is not set", hint=f"set it or {ENV_KEY}"
+        )
     trust = _string(config, "trust", "file", config_path) or DEFAULT_TRUST_FILE
     actor = env.get(ENV_ACTOR) or _string(config, "actor", "id", config_path) or default_actor()
     return Settings(

@@ -1,13 +1,13 @@
 """The tidegate error hierarchy; the CLI maps these to exit codes in one place.
 
-    TidegateError                 root: every failure tidegate reports on purpose
-    ├── UsageError                the request itself is wrong (exit 2)
-    ├── ConfigError               .tidegate/ or TIDEGATE_* settings are missing or invalid
-    ├── KeyFileError              a signing or public key is missing, unreadable or too open
-    └── LedgerError               the ledger store, an entry or a proof cannot be used
-        ├── EntryRejected         an append was refused; nothing was written (exit 2)
-        ├── FormatError           a checkpoint, note, proof or entry does not parse
-        └── StoreError            the database failed or is not a tidegate ledger
+TidegateError                 root: every failure tidegate reports on purpose
+├── UsageError                the request itself is wrong (exit 2)
+├── ConfigError               .tidegate/ or TIDEGATE_* settings are missing or invalid
+├── KeyFileError              a signing or public key is missing, unreadable or too open
+└── LedgerError               the ledger store, an entry or a proof cannot be used
+    ├── EntryRejected         an append was refused; nothing was written (exit 2)
+    ├── FormatError           a checkpoint, note, proof or entry does not parse
+    └── StoreError            the database failed or is not a tidegate ledger
 """
 
 from __future__ import annotations

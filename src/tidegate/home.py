@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import secrets
 import shutil
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,12 +16,11 @@ from tidegate.config import (
     DEFAULT_TRUST_FILE,
     HOME_DIR_NAME,
     Settings,
-    load_settings,
     resolve_ledger_url,
     write_config,
 )
 from tidegate.errors import ConfigError, StoreError, TidegateError
-from tidegate.ledger.keys import SigningKey, generate_key, load_key, write_key
+from tidegate.ledger.keys import generate_key, load_key, write_key
 from tidegate.ledger.kinds import KEY_ROTATED
 from tidegate.ledger.log import AppendedEntry, AppendRequest, Ledger
 from tidegate.ledger.note import check_key_name
@@ -44,14 +44,18 @@ def default_origin() -> str:
     return f"tidegate.local/ledger-{secrets.token_hex(6)}"
 
 
-def init_home(directory: Path, *, origin: str | None = None, ledger_url: str | None = None) -> InitResult:
+def init_home(
+    directory: Path, *, origin: str | None = None, ledger_url: str | None = None
+) -> InitResult:
     """Create ``directory/.tidegate`` with config, a 0600 signing key, trust file and ledger.
 
     MUST refuse an existing home or ledger, and MUST leave nothing behind when it fails.
     """
     home = directory / HOME_DIR_NAME
     if home.exists():
-        raise ConfigError(f"{home} already exists; refusing to overwrite it", hint="use the existing ledger")
+        raise ConfigError(
+            f"{home} already exists; refusing to overwrite it", hint="use the existing ledger"
+        )
     origin = check_key_name(origin or default_origin())
     url_setting = ledger_url or DEFAULT_LEDGER_URL
     home.mkdir(mode=0o700, parents=True)
@@ -61,14 +65,18 @@ def init_home(directory: Path, *, origin: str | None = None, ledger_url: str | N
         write_key(key, home / key_rel)
         (home / "keys").chmod(0o700)
         now = utc_now()
-        save_trust(TrustPolicy(origin, (TrustedKey(key.public_key, now),)), home / DEFAULT_TRUST_FILE)
+        save_trust(
+            TrustPolicy(origin, (TrustedKey(key.public_key, now),)), home / DEFAULT_TRUST_FILE
+        )
         url = resolve_ledger_url(url_setting, home)
         store = LedgerStore(url)
         try:
             store.create(origin, now)
         finally:
             store.close()
-        write_config(home, ledger_url=url_setting, key=key_rel, trust=DEFAULT_TRUST_FILE, actor=None)
+        write_config(
+            home, ledger_url=url_setting, key=key_rel, trust=DEFAULT_TRUST_FILE, actor=None
+        )
     except BaseException:
         shutil.rmtree(home, ignore_errors=True)
         raise
@@ -117,7 +125,9 @@ def rotate_key(settings: Settings, *, reason: str | None = None) -> RotationResu
     old = load_key(settings.key_path)
     trust = load_trust(settings.trust_path)
     if trust.key(old.keyid) is None:
-        raise ConfigError(f"the signing key {old.keyid} is not in the trust file {settings.trust_path}")
+        raise ConfigError(
+            f"the signing key {old.keyid} is not in the trust file {settings.trust_path}"
+        )
     new = generate_key()
     new_rel = f"keys/{new.keyid}.pem"
     new_path = settings.home / new_rel
@@ -145,8 +155,6 @@ def rotate_key(settings: Settings, *, reason: str | None = None) -> RotationResu
 
 
 def _point_config_at(settings: Settings, key_rel: str) -> None:
-    import tomllib
-
     config = tomllib.loads((settings.home / CONFIG_FILE).read_text())
     write_config(
         settings.home,
@@ -155,20 +163,3 @@ def _point_config_at(settings: Settings, key_rel: str) -> None:
         trust=config.get("trust", {}).get("file", DEFAULT_TRUST_FILE),
         actor=config.get("actor", {}).get("id"),
     )
-
-
-def load(explicit_home: Path | None = None) -> Settings:
-    """Load settings (see tidegate.config.load_settings)."""
-    return load_settings(explicit_home)
-
-
-__all__ = [
-    "InitResult",
-    "RotationResult",
-    "SigningKey",
-    "init_home",
-    "load",
-    "open_ledger",
-    "open_store",
-    "rotate_key",
-]

@@ -31,7 +31,9 @@ def plain_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 class Cli:
     """Runs `tidegate` in process in a project directory and captures its streams."""
 
-    def __init__(self, cwd: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    def __init__(
+        self, cwd: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         self.cwd = cwd
         self.capsys = capsys
         monkeypatch.chdir(cwd)
@@ -51,8 +53,10 @@ class Cli:
 
 
 @pytest.fixture
-def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
-    yield Cli(tmp_path, capsys, monkeypatch)
+def cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Cli]:
+    return Cli(tmp_path, capsys, monkeypatch)
 
 
 @pytest.fixture
@@ -111,13 +115,18 @@ def test_demo_flow_init_append_checkpoint_prove_verify(project: Cli, tmp_path: P
     code, out, _ = project("ledger", "append", "--body", "-", stdin='{"message": "rolled back"}')
     assert (code, out) == (0, "1\n")
     blob = write(tmp_path / "out.txt", "x" * 10000)
-    code, out, _ = project("ledger", "append", "--body", body, "--blob", f"stdout={blob}", "--actor", "ci-bot")
+    code, out, _ = project(
+        "ledger", "append", "--body", body, "--blob", f"stdout={blob}", "--actor", "ci-bot"
+    )
     assert (code, out) == (0, "2\n")
 
     code, out, _ = project("ledger", "log")
     lines = out.splitlines()
     assert len(lines) == 3
-    assert re.fullmatch(r"\s+2  \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z  note\s+ci-bot  [0-9a-f]{16}  [0-9a-f]{16}", lines[2])
+    assert re.fullmatch(
+        r"\s+2  \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z  note\s+ci-bot  [0-9a-f]{16}  [0-9a-f]{16}",
+        lines[2],
+    )
 
     code, out, _ = project("ledger", "show", "2")
     shown = json.loads(out)
@@ -139,7 +148,9 @@ def test_demo_flow_init_append_checkpoint_prove_verify(project: Cli, tmp_path: P
     code, out, _ = project("ledger", "verify")
     assert code == 0
     assert out.startswith("ledger intact: 3 entries, root ")
-    code, out, _ = project("ledger", "verify", "--trusted-checkpoint", str(tmp_path / "cp"), "--format", "json")
+    code, out, _ = project(
+        "ledger", "verify", "--trusted-checkpoint", str(tmp_path / "cp"), "--format", "json"
+    )
     assert code == 0
     assert json.loads(out)["trusted_checkpoint_size"] == 3
 
@@ -151,11 +162,20 @@ def test_consistency_proof_from_a_kept_checkpoint(project: Cli, tmp_path: Path) 
     project("ledger", "checkpoint", "--out", str(tmp_path / "old"))
     for _ in range(4):
         project("ledger", "append", "--body", body)
-    code, out, err = project(
-        "ledger", "consistency", "--from-checkpoint", str(tmp_path / "old"), "--out", str(tmp_path / "c.proof")
+    code, _out, err = project(
+        "ledger",
+        "consistency",
+        "--from-checkpoint",
+        str(tmp_path / "old"),
+        "--out",
+        str(tmp_path / "c.proof"),
     )
     assert code == 0, err
-    assert (tmp_path / "c.proof").read_bytes().startswith(b"tidegate.dev/consistency-proof@v1\nold 3\n")
+    assert (
+        (tmp_path / "c.proof")
+        .read_bytes()
+        .startswith(b"tidegate.dev/consistency-proof@v1\nold 3\n")
+    )
     assert project("ledger", "consistency", "--out", "x")[0] == 2
 
 
@@ -165,7 +185,7 @@ def test_keys_export_list_and_rotate(project: Cli) -> None:
     assert pem.startswith("-----BEGIN PUBLIC KEY-----\n")
     verifier = parse_vkey(vkey.strip())
     assert verifier.name == "cli.example/log"
-    code, old_keyid, _ = project("keys", "generate", "--out", "spare.pem")
+    code, _old_keyid, _ = project("keys", "generate", "--out", "spare.pem")
     assert code == 0 and stat.S_IMODE(Path("spare.pem").stat().st_mode) == 0o600
     code, listed, _ = project("keys", "list", "--format", "json")
     (only,) = json.loads(listed)["keys"]
@@ -176,7 +196,9 @@ def test_keys_export_list_and_rotate(project: Cli) -> None:
     code, new_keyid, err = project("keys", "rotate", "--reason", "scheduled")
     assert code == 0, err
     project("ledger", "append", "--body", body)
-    keys = {k["keyid"]: k for k in json.loads(project("keys", "list", "--format", "json")[1])["keys"]}
+    keys = {
+        k["keyid"]: k for k in json.loads(project("keys", "list", "--format", "json")[1])["keys"]
+    }
     assert keys[new_keyid.strip()]["signing"] is True
     assert len(keys) == 2
     retired = next(k for k in keys.values() if not k["signing"])
@@ -199,11 +221,16 @@ def error_line(err: str) -> str:
     [
         ('{"message": ', "body {}: invalid JSON at line 1 column 13: Expecting value"),
         ("[1, 2]", "body {}: a note body must be a JSON object, not list"),
-        ('{"text": "no message"}', "body {}: invalid note body: $: 'message' is a required property"),
+        (
+            '{"text": "no message"}',
+            "body {}: invalid note body: $: 'message' is a required property",
+        ),
         ('{"message": 42}', "body {}: invalid note body: $.message: 42 is not of type 'string'"),
     ],
 )
-def test_bad_bodies_are_refused_and_nothing_is_written(project: Cli, tmp_path: Path, body: str, message: str) -> None:
+def test_bad_bodies_are_refused_and_nothing_is_written(
+    project: Cli, tmp_path: Path, body: str, message: str
+) -> None:
     path = write(tmp_path / "bad.json", body)
     code, out, err = project("ledger", "append", "--body", path)
     assert (code, out) == (2, "")
@@ -223,7 +250,9 @@ def test_unknown_and_reserved_kinds(project: Cli, tmp_path: Path) -> None:
     path = write(tmp_path / "b.json", '{"message": "x"}')
     code, _, err = project("ledger", "append", "--kind", "gate.verdict", "--body", path)
     assert code == 2
-    assert error_line(err) == "error: unknown entry kind 'gate.verdict'; `ledger append` takes: note"
+    assert (
+        error_line(err) == "error: unknown entry kind 'gate.verdict'; `ledger append` takes: note"
+    )
     code, _, err = project("ledger", "append", "--kind", "key.rotated", "--body", path)
     assert code == 2
     assert "written by its own command" in error_line(err)
@@ -246,7 +275,10 @@ def test_key_file_with_loose_permissions(project: Cli, tmp_path: Path) -> None:
     body = write(tmp_path / "b.json", '{"message": "x"}')
     code, _, err = project("ledger", "append", "--body", body)
     assert code == 1
-    assert error_line(err) == f"error: signing key {key} has permissions -rw-r--r--: others can read it"
+    assert (
+        error_line(err)
+        == f"error: signing key {key} has permissions -rw-r--r--: others can read it"
+    )
     assert f"chmod 600 {key}" in err
     assert size_of(project) == 0
 
@@ -284,13 +316,18 @@ def test_not_a_tidegate_ledger(project: Cli, tmp_path: Path) -> None:
 def test_init_refuses_to_overwrite(project: Cli, tmp_path: Path) -> None:
     code, _, err = project("init")
     assert code == 1
-    assert error_line(err) == f"error: {tmp_path / '.tidegate'} already exists; refusing to overwrite it"
+    assert (
+        error_line(err)
+        == f"error: {tmp_path / '.tidegate'} already exists; refusing to overwrite it"
+    )
 
 
 def test_no_tidegate_home(cli: Cli, tmp_path: Path) -> None:
     code, _, err = cli("ledger", "log")
     assert code == 1
-    assert error_line(err) == f"error: no .tidegate/config.toml in {tmp_path} or any parent directory"
+    assert (
+        error_line(err) == f"error: no .tidegate/config.toml in {tmp_path} or any parent directory"
+    )
 
 
 def test_usage_errors_exit_2(project: Cli) -> None:

@@ -81,7 +81,9 @@ def test_a_failed_batch_writes_nothing(fresh_ledger: LedgerFixture) -> None:
     assert verify_ledger(fresh_ledger.store, fresh_ledger.trust).ok
 
 
-def test_inclusion_and_consistency_proofs_verify_against_checkpoints(fresh_ledger: LedgerFixture) -> None:
+def test_inclusion_and_consistency_proofs_verify_against_checkpoints(
+    fresh_ledger: LedgerFixture,
+) -> None:
     ledger = fresh_ledger.ledger
     ledger.append_batch([note(i) for i in range(13)])
     old = ledger.checkpoint()
@@ -91,7 +93,13 @@ def test_inclusion_and_consistency_proofs_verify_against_checkpoints(fresh_ledge
         proof_file, entry = ledger.prove_inclusion(seq)
         parsed = parse_inclusion_proof(proof_file.encode())
         checkpoint = open_checkpoint(parsed.checkpoint, verifiers)
-        verify_inclusion(hash_leaf(entry.envelope), parsed.index, checkpoint.size, parsed.hashes, checkpoint.root_hash)
+        verify_inclusion(
+            hash_leaf(entry.envelope),
+            parsed.index,
+            checkpoint.size,
+            parsed.hashes,
+            checkpoint.root_hash,
+        )
     consistency = parse_consistency_proof(ledger.prove_consistency(old.checkpoint.size).encode())
     new = open_checkpoint(consistency.checkpoint, verifiers)
     assert new.size == 37
@@ -107,7 +115,9 @@ def test_proofs_for_entries_beyond_the_ledger_are_refused(fresh_ledger: LedgerFi
         fresh_ledger.ledger.consistency_proof(0, 5)
 
 
-def test_rotation_is_signed_by_both_keys_and_retires_the_old_one(fresh_ledger: LedgerFixture) -> None:
+def test_rotation_is_signed_by_both_keys_and_retires_the_old_one(
+    fresh_ledger: LedgerFixture,
+) -> None:
     ledger = fresh_ledger.ledger
     old_key = fresh_ledger.key
     ledger.append(note(0))
@@ -154,7 +164,9 @@ def test_rotation_signed_by_one_key_only_fails(fresh_ledger: LedgerFixture) -> N
 def test_entries_outside_a_key_window_fail(fresh_ledger: LedgerFixture) -> None:
     fresh_ledger.ledger.append(note(0))
     narrow = fresh_ledger.trust.with_key(
-        TrustedKey(fresh_ledger.key.public_key, "2000-01-01T00:00:00.000Z", "2001-01-01T00:00:00.000Z")
+        TrustedKey(
+            fresh_ledger.key.public_key, "2000-01-01T00:00:00.000Z", "2001-01-01T00:00:00.000Z"
+        )
     )
     report = verify_ledger(fresh_ledger.store, narrow)
     assert report.first_failure is not None

@@ -49,11 +49,16 @@ class Home:
 
     def put(self, seq: int, envelope: bytes) -> None:
         self.sql(
-            "UPDATE entry SET envelope = :e, leaf_hash = :h WHERE seq = :seq", e=envelope, h=hash_leaf(envelope), seq=seq
+            "UPDATE entry SET envelope = :e, leaf_hash = :h WHERE seq = :seq",
+            e=envelope,
+            h=hash_leaf(envelope),
+            seq=seq,
         )
 
 
-def verify(home: Home, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, dict[str, Any]]:
+def verify(
+    home: Home, capsys: pytest.CaptureFixture[str], *extra: str
+) -> tuple[int, dict[str, Any]]:
     capsys.readouterr()
     code = run(["--dir", str(home.path), "ledger", "verify", "--format", "json", *extra])
     out = capsys.readouterr().out
@@ -67,18 +72,24 @@ def home(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Home]:
     settings = load_settings(result.home)
     ledger = open_ledger(settings, writable=True)
     try:
-        ledger.append_batch([AppendRequest("note", {"message": f"event {i}"}) for i in range(ENTRIES // 2)])
+        ledger.append_batch(
+            [AppendRequest("note", {"message": f"event {i}"}) for i in range(ENTRIES // 2)]
+        )
         for i in range(ENTRIES // 2, ENTRIES):
-            ledger.append(AppendRequest("note", {"message": f"event {i}"}, blobs={"log": f"log {i}".encode()}))
+            ledger.append(
+                AppendRequest("note", {"message": f"event {i}"}, blobs={"log": f"log {i}".encode()})
+            )
         signed = ledger.checkpoint()
     finally:
         ledger.store.close()
     trusted = tmp_path / "trusted.checkpoint"
     trusted.write_bytes(signed.note)
-    yield Home(result.home, result.ledger_url if url is None else url, trusted)
+    return Home(result.home, result.ledger_url if url is None else url, trusted)
 
 
-def expect_failure(home: Home, capsys: pytest.CaptureFixture[str], seq: int | None, reason: str, *extra: str) -> None:
+def expect_failure(
+    home: Home, capsys: pytest.CaptureFixture[str], seq: int | None, reason: str, *extra: str
+) -> None:
     code, report = verify(home, capsys, *extra)
     assert code == 1
     assert report["ok"] is False
@@ -100,7 +111,9 @@ def test_one_changed_byte_anywhere_in_an_entry_is_named(
     home: Home, capsys: pytest.CaptureFixture[str], seq: int
 ) -> None:
     original = home.envelope(seq)
-    positions = sorted({0, 1, 5, len(original) // 3, len(original) // 2, len(original) - 30, len(original) - 2})
+    positions = sorted(
+        {0, 1, 5, len(original) // 3, len(original) // 2, len(original) - 30, len(original) - 2}
+    )
     for position in positions:
         tampered = bytearray(original)
         tampered[position] = (tampered[position] + 1) % 256
@@ -108,18 +121,27 @@ def test_one_changed_byte_anywhere_in_an_entry_is_named(
         code, report = verify(home, capsys)
         assert code == 1, f"byte {position} of entry {seq} changed without detection"
         assert report["first_failure"]["seq"] == seq, (position, report["first_failure"])
-        assert report["first_failure"]["reason"] in {"malformed-entry", "bad-signature", "unknown-key"}
+        assert report["first_failure"]["reason"] in {
+            "malformed-entry",
+            "bad-signature",
+            "unknown-key",
+        }
     home.put(seq, original)
     assert verify(home, capsys)[0] == 0
 
 
-def test_changed_byte_with_stale_leaf_hash_column(home: Home, capsys: pytest.CaptureFixture[str]) -> None:
+def test_changed_byte_with_stale_leaf_hash_column(
+    home: Home, capsys: pytest.CaptureFixture[str]
+) -> None:
     original = home.envelope(3)
     tampered = original.replace(b'"payloadType"', b'"payloadTypf"')
     home.sql("UPDATE entry SET envelope = :e WHERE seq = 3", e=tampered)
     code, report = verify(home, capsys)
     assert code == 1
-    assert {(f["seq"], f["reason"]) for f in report["failures"]} >= {(3, "leaf-hash-mismatch"), (3, "malformed-entry")}
+    assert {(f["seq"], f["reason"]) for f in report["failures"]} >= {
+        (3, "leaf-hash-mismatch"),
+        (3, "malformed-entry"),
+    }
 
 
 def test_deleted_entry_is_named(home: Home, capsys: pytest.CaptureFixture[str]) -> None:
@@ -152,7 +174,9 @@ def test_inserted_forged_entry_is_named(home: Home, capsys: pytest.CaptureFixtur
     expect_failure(home, capsys, 6, "unknown-key")
 
 
-def test_entry_resigned_with_an_untrusted_key_is_named(home: Home, capsys: pytest.CaptureFixture[str]) -> None:
+def test_entry_resigned_with_an_untrusted_key_is_named(
+    home: Home, capsys: pytest.CaptureFixture[str]
+) -> None:
     stranger = generate_key()
     parsed = parse_entry(home.envelope(15))
     home.put(15, seal(parsed.payload, [(stranger.keyid, stranger.sign(parsed.signed_message()))]))
@@ -182,7 +206,9 @@ def test_truncated_tail_with_checkpoints_removed_is_caught_by_the_trusted_checkp
     home.sql("DELETE FROM entry WHERE seq >= 20")
     home.sql("DELETE FROM checkpoint")
     assert verify(home, capsys)[0] == 0  # nothing left inside the ledger to contradict it
-    expect_failure(home, capsys, 20, "truncated", "--trusted-checkpoint", str(home.trusted_checkpoint))
+    expect_failure(
+        home, capsys, 20, "truncated", "--trusted-checkpoint", str(home.trusted_checkpoint)
+    )
 
 
 def rewrite_history(home: Home, change: Callable[[int, dict[str, Any]], dict[str, Any]]) -> None:
@@ -191,11 +217,13 @@ def rewrite_history(home: Home, change: Callable[[int, dict[str, Any]], dict[str
     key = load_key(settings.key_path)
     bodies = [parse_entry(home.envelope(seq)).body for seq in range(ENTRIES)]
     for table in ("entry", "tree_node", "checkpoint", "blob"):
-        home.sql(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+        home.sql(f"DELETE FROM {table}")
     ledger = open_ledger(settings, writable=True)
     try:
         assert ledger.signer is not None and ledger.signer.keyid == key.keyid
-        ledger.append_batch([AppendRequest("note", change(seq, body)) for seq, body in enumerate(bodies)])
+        ledger.append_batch(
+            [AppendRequest("note", change(seq, body)) for seq, body in enumerate(bodies)]
+        )
         ledger.checkpoint()
     finally:
         ledger.store.close()
@@ -206,7 +234,9 @@ def test_rewritten_history_resigned_with_the_real_key_is_caught_by_the_trusted_c
 ) -> None:
     rewrite_history(home, lambda seq, body: {"message": "nothing happened"} if seq == 5 else body)
     assert verify(home, capsys)[0] == 0  # self-consistent: only an outside checkpoint can tell
-    expect_failure(home, capsys, None, "not-an-extension", "--trusted-checkpoint", str(home.trusted_checkpoint))
+    expect_failure(
+        home, capsys, None, "not-an-extension", "--trusted-checkpoint", str(home.trusted_checkpoint)
+    )
 
 
 def test_tampered_tree_node_is_named(home: Home, capsys: pytest.CaptureFixture[str]) -> None:
@@ -244,12 +274,16 @@ def test_trusted_checkpoint_of_another_log_is_refused(
     assert report["first_failure"]["reason"] == "checkpoint-invalid"
 
 
-def test_verify_with_only_a_public_key(home: Home, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_verify_with_only_a_public_key(
+    home: Home, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     capsys.readouterr()
     assert run(["--dir", str(home.path), "keys", "export", "--format", "vkey"]) == 0
     vkey = tmp_path / "log.vkey"
     vkey.write_text(capsys.readouterr().out)
-    code, report = verify(home, capsys, "--pubkey", str(vkey), "--trusted-checkpoint", str(home.trusted_checkpoint))
+    code, report = verify(
+        home, capsys, "--pubkey", str(vkey), "--trusted-checkpoint", str(home.trusted_checkpoint)
+    )
     assert code == 0, report["failures"]
     stranger = tmp_path / "stranger.pem"
     from tidegate.ledger.keys import public_key_pem

@@ -140,7 +140,9 @@ def build(size: int) -> tuple[list[bytes], dict[tuple[int, int], bytes]]:
     return leaves, nodes
 
 
-def proof_from_store(spans: list[tuple[int, int]], nodes: dict[tuple[int, int], bytes]) -> list[bytes]:
+def proof_from_store(
+    spans: list[tuple[int, int]], nodes: dict[tuple[int, int], bytes]
+) -> list[bytes]:
     return hash_spans(spans, {n: nodes[n] for n in nodes_for_spans(spans)})
 
 
@@ -159,7 +161,11 @@ def test_rfc6962_vectors_roots_and_proofs() -> None:
         proof = proof_from_store(consistency_plan(old, new), nodes)
         assert [p.hex() for p in proof] == expected
         verify_consistency(
-            old, new, bytes.fromhex(VECTOR_ROOTS[old - 1]), bytes.fromhex(VECTOR_ROOTS[new - 1]), proof
+            old,
+            new,
+            bytes.fromhex(VECTOR_ROOTS[old - 1]),
+            bytes.fromhex(VECTOR_ROOTS[new - 1]),
+            proof,
         )
 
 
@@ -255,8 +261,12 @@ def test_plans_reject_impossible_ranges() -> None:
         verify_inclusion(hash_leaf(b""), 3, 3, [], EMPTY_ROOT)
 
 
-@given(begin_level=st.integers(0, 20), begin_index=st.integers(0, 1000), length=st.integers(1, 5000))
-def test_span_nodes_are_aligned_disjoint_and_cover(begin_level: int, begin_index: int, length: int) -> None:
+@given(
+    begin_level=st.integers(0, 20), begin_index=st.integers(0, 1000), length=st.integers(1, 5000)
+)
+def test_span_nodes_are_aligned_disjoint_and_cover(
+    begin_level: int, begin_index: int, length: int
+) -> None:
     begin = begin_index << begin_level
     end = begin + length
     covered = begin

@@ -68,8 +68,14 @@ def test_unknown_extra_signatures_are_ignored_but_known_bad_ones_are_not() -> No
     ("vkey", "message"),
     [
         ("PeterNeumann+c74f20a3", r"name\+hash\+base64"),
-        ("Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "invalid note key name"),
-        ("PeterNeumann+00000000+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "key hash does not match"),
+        (
+            "Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+            "invalid note key name",
+        ),
+        (
+            "PeterNeumann+00000000+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+            "key hash does not match",
+        ),
         ("PeterNeumann+c74f20a3+Ahpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "not an Ed25519"),
         ("PeterNeumann+zz+ARpc", "bad hex or base64"),
     ],
@@ -95,7 +101,9 @@ def test_malformed_notes(data: bytes, message: str) -> None:
         open_note(data, [parse_vkey(GO_VKEY)])
 
 
-origins = st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=40)
+origins = st.text(
+    alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=40
+)
 
 
 @given(origin=origins, size=st.integers(0, 2**63 - 1), root=st.binary(min_size=32, max_size=32))

@@ -24,7 +24,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     except TidegateError as exc:
         if verbose:
             raise
-        stderr.print(f"[bold red]error:[/] {escape(exc.diagnostics())}", highlight=False, soft_wrap=True)
+        stderr.print(
+            f"[bold red]error:[/] {escape(exc.diagnostics())}", highlight=False, soft_wrap=True
+        )
         return exc.exit_code
     except KeyboardInterrupt:
         stderr.print("interrupted")
@@ -32,6 +34,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     return 0
+
 
 def main() -> None:
     """Console-script entry point."""

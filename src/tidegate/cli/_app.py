@@ -33,11 +33,21 @@ def root(
     ctx: typer.Context,
     home: Annotated[
         Path | None,
-        typer.Option("--dir", envvar=ENV_DIR, help=f"The .tidegate directory to use [env: {ENV_DIR}].", show_envvar=False),
+        typer.Option(
+            "--dir",
+            envvar=ENV_DIR,
+            help=f"The .tidegate directory to use [env: {ENV_DIR}].",
+            show_envvar=False,
+        ),
     ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show tracebacks on errors.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show tracebacks on errors.")
+    ] = False,
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
     ] = False,
 ) -> None:
     """Tidegate: a signed, append-only, Merkle-verified ledger of what agents ran and what was decided."""
@@ -47,4 +57,3 @@ def root(
 app.command("init")(_init.init)
 app.add_typer(_keys.app, name="keys")
 app.add_typer(_ledger.app, name="ledger")
-

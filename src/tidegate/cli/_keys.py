@@ -21,7 +21,9 @@ app = typer.Typer(help="Generate, list, export and rotate signing keys.", no_arg
 
 @app.command()
 def generate(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the new private key (mode 0600).")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Where to write the new private key (mode 0600).")
+    ],
 ) -> None:
     """Generate a standalone Ed25519 key file (for another runner or a witness); prints its id."""
     key = generate_key()
@@ -65,7 +67,9 @@ def list_keys(
 @app.command()
 def export(
     ctx: typer.Context,
-    keyid: Annotated[str | None, typer.Option(help="Key to export (default: the signing key).")] = None,
+    keyid: Annotated[
+        str | None, typer.Option(help="Key to export (default: the signing key).")
+    ] = None,
     output: Annotated[str, typer.Option("--format", help="all, pem or vkey.")] = "all",
 ) -> None:
     """Print a public key as PEM and as a C2SP note verifier key (name+keyid+base64)."""
@@ -86,7 +90,9 @@ def export(
 @app.command()
 def rotate(
     ctx: typer.Context,
-    reason: Annotated[str | None, typer.Option(help="Why the key is rotated (recorded in the ledger).")] = None,
+    reason: Annotated[
+        str | None, typer.Option(help="Why the key is rotated (recorded in the ledger).")
+    ] = None,
 ) -> None:
     """Replace the signing key: a key.rotated entry signed by the old and the new key."""
     settings = state(ctx).settings()

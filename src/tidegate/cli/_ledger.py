@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -33,7 +33,7 @@ app = typer.Typer(help="Append to, inspect, prove and verify the ledger.", no_ar
 MAX_BODY_BYTES = 1024 * 1024
 
 
-class TextOrJson(str, Enum):
+class TextOrJson(StrEnum):
     """Output formats of listing and report commands."""
 
     text = "text"
@@ -71,29 +71,43 @@ def _parse_body(data: bytes, source: str) -> Any:
     except UnicodeDecodeError as exc:
         raise UsageError(f"body {source}: not UTF-8 (byte {exc.start})") from exc
     except json.JSONDecodeError as exc:
-        raise UsageError(f"body {source}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+        raise UsageError(
+            f"body {source}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from exc
 
 
 @app.command()
 def append(
     ctx: typer.Context,
     body: Annotated[str, typer.Option("--body", help="JSON body file, or - for stdin.")],
-    kind: Annotated[str, typer.Option("--kind", help="Entry kind; only `note` is appended by hand.")] = "note",
+    kind: Annotated[
+        str, typer.Option("--kind", help="Entry kind; only `note` is appended by hand.")
+    ] = "note",
     actor: Annotated[
-        str | None, typer.Option(envvar=ENV_ACTOR, show_envvar=False, help=f"Actor to record [env: {ENV_ACTOR}].")
+        str | None,
+        typer.Option(
+            envvar=ENV_ACTOR, show_envvar=False, help=f"Actor to record [env: {ENV_ACTOR}]."
+        ),
     ] = None,
     blob: Annotated[
-        list[str] | None, typer.Option("--blob", help="Attach NAME=FILE as a content-addressed blob (repeatable).")
+        list[str] | None,
+        typer.Option("--blob", help="Attach NAME=FILE as a content-addressed blob (repeatable)."),
     ] = None,
 ) -> None:
     """Append one signed entry; prints its sequence number once it is durable."""
     if kind not in USER_APPENDABLE:
         appendable = ", ".join(sorted(USER_APPENDABLE))
         if kind in KIND_SCHEMAS:
-            raise UsageError(f"kind {kind!r} is written by its own command; `ledger append` takes: {appendable}")
+            raise UsageError(
+                f"kind {kind!r} is written by its own command; `ledger append` takes: {appendable}"
+            )
         raise UsageError(f"unknown entry kind {kind!r}; `ledger append` takes: {appendable}")
     source = "stdin" if body == "-" else body
-    parsed = validate_body(kind, _parse_body(_read_input(body, "body", MAX_BODY_BYTES), source), source=f"body {source}")
+    parsed = validate_body(
+        kind,
+        _parse_body(_read_input(body, "body", MAX_BODY_BYTES), source),
+        source=f"body {source}",
+    )
     blobs: dict[str, bytes] = {}
     for item in blob or []:
         name, sep, path = item.partition("=")
@@ -110,9 +124,13 @@ def append(
 def log_entries(
     ctx: typer.Context,
     since: Annotated[int, typer.Option(help="First sequence number to list.", min=0)] = 0,
-    limit: Annotated[int | None, typer.Option(help="List at most this many entries.", min=1)] = None,
+    limit: Annotated[
+        int | None, typer.Option(help="List at most this many entries.", min=1)
+    ] = None,
     kind: Annotated[str | None, typer.Option(help="Only entries of this kind.")] = None,
-    output: Annotated[TextOrJson, typer.Option("--format", help="text or json (JSON Lines).")] = TextOrJson.text,
+    output: Annotated[
+        TextOrJson, typer.Option("--format", help="text or json (JSON Lines).")
+    ] = TextOrJson.text,
 ) -> None:
     """List entries: sequence number, time, kind, actor, signing key, leaf hash."""
     with _ledger(ctx, writable=False) as ledger:
@@ -143,24 +161,32 @@ def log_entries(
 def show(
     ctx: typer.Context,
     seq: Annotated[int, typer.Argument(help="Sequence number of the entry.", min=0)],
-    raw: Annotated[bool, typer.Option("--raw", help="Print the entry's exact bytes instead.")] = False,
+    raw: Annotated[
+        bool, typer.Option("--raw", help="Print the entry's exact bytes instead.")
+    ] = False,
 ) -> None:
     """Show one entry: the decoded in-toto statement, its signatures and leaf hash."""
     with _ledger(ctx, writable=False) as ledger:
         entry = ledger.store.entry(seq)
         if entry is None:
-            raise LedgerError(f"entry {seq} does not exist (the ledger has {ledger.size()} entries)")
+            raise LedgerError(
+                f"entry {seq} does not exist (the ledger has {ledger.size()} entries)"
+            )
     if raw:
         emit_bytes(entry.envelope)
         return
     try:
         parsed = parse_entry(entry.envelope)
     except FormatError as exc:
-        raise LedgerError(f"entry {seq} is malformed: {exc.message}", hint="run `tidegate ledger verify`") from exc
+        raise LedgerError(
+            f"entry {seq} is malformed: {exc.message}", hint="run `tidegate ledger verify`"
+        ) from exc
     document = {
         "seq": entry.seq,
         "leaf_hash": entry.leaf_hash.hex(),
-        "signatures": [{"keyid": k, "sig": base64.b64encode(s).decode()} for k, s in parsed.signatures],
+        "signatures": [
+            {"keyid": k, "sig": base64.b64encode(s).decode()} for k, s in parsed.signatures
+        ],
         "statement": parsed.statement,
     }
     emit(json.dumps(document, indent=2, ensure_ascii=False))
@@ -169,7 +195,10 @@ def show(
 @app.command()
 def checkpoint(
     ctx: typer.Context,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the checkpoint here instead of stdout.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write the checkpoint here instead of stdout."),
+    ] = None,
 ) -> None:
     """Sign a C2SP checkpoint of the current tree, store it and print it."""
     with _ledger(ctx, writable=True) as ledger:
@@ -186,7 +215,9 @@ def checkpoint(
 def prove(
     ctx: typer.Context,
     seq: Annotated[int, typer.Argument(help="Sequence number of the entry to prove.", min=0)],
-    out: Annotated[Path, typer.Option("--out", "-o", help="The tlog-proof file to write (and OUT.entry).")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="The tlog-proof file to write (and OUT.entry).")
+    ],
 ) -> None:
     """Write a C2SP tlog-proof@v1 for one entry to OUT and the entry's exact bytes to OUT.entry."""
     with _ledger(ctx, writable=True) as ledger:
@@ -202,7 +233,9 @@ def prove(
 def consistency(
     ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", "-o", help="The consistency proof file to write.")],
-    old_size: Annotated[int | None, typer.Option(help="Prove the ledger extends its first N entries.", min=0)] = None,
+    old_size: Annotated[
+        int | None, typer.Option(help="Prove the ledger extends its first N entries.", min=0)
+    ] = None,
     from_checkpoint: Annotated[
         Path | None, typer.Option(help="Prove the ledger extends this (trusted) checkpoint.")
     ] = None,
@@ -226,7 +259,9 @@ def consistency(
     emit(str(out))
 
 
-def _trust_for_verify(ctx: typer.Context, pubkeys: list[Path], trust_file: Path | None) -> tuple[TrustPolicy, Any]:
+def _trust_for_verify(
+    ctx: typer.Context, pubkeys: list[Path], trust_file: Path | None
+) -> tuple[TrustPolicy, Any]:
     settings = state(ctx).settings()
     store = open_store(settings)
     try:
@@ -238,7 +273,9 @@ def _trust_for_verify(ctx: typer.Context, pubkeys: list[Path], trust_file: Path 
         keys = []
         for path in pubkeys:
             data = _read_input(str(path), "public key", 64 * 1024)
-            keys.append(TrustedKey(load_public_key(data, source=str(path), note_name=origin).public_key, ""))
+            keys.append(
+                TrustedKey(load_public_key(data, source=str(path), note_name=origin).public_key, "")
+            )
         return TrustPolicy(origin, tuple(keys), windows_enforced=False), store
     return load_trust(trust_file or settings.trust_path), store
 
@@ -255,14 +292,18 @@ def _render_report(report: VerifyReport) -> str:
     keys = ", ".join(f"{k} ({n})" for k, n in sorted(report.keys_used.items())) or "none"
     lines.append(f"  origin {report.origin}")
     lines.append(f"  {report.signatures_checked} signatures checked; keys: {keys}")
-    lines.append(f"  {report.checkpoints_checked} checkpoints checked; latest covers {report.latest_checkpoint_size}")
+    lines.append(
+        f"  {report.checkpoints_checked} checkpoints checked; latest covers {report.latest_checkpoint_size}"
+    )
     if report.trusted_checkpoint_size is not None:
         lines.append(f"  trusted checkpoint of size {report.trusted_checkpoint_size} checked")
     lines.append(f"  {report.blobs_checked} blobs checked, {report.blobs_purged} purged")
     for note in report.notes:
         lines.append(f"  note: {note}")
     if not report.ok:
-        lines.append(f"  {len(report.failures)} failures{' (truncated)' if report.failures_truncated else ''}:")
+        lines.append(
+            f"  {len(report.failures)} failures{' (truncated)' if report.failures_truncated else ''}:"
+        )
         for failure in sorted(report.failures, key=failure_order)[:20]:
             where = f"entry {failure.seq}" if failure.seq is not None else "ledger"
             lines.append(f"    {where}: {failure.reason}: {failure.detail}")
@@ -279,9 +320,14 @@ def verify(
         list[Path] | None,
         typer.Option(help="Trust only this public key (PEM or note verifier key); repeatable."),
     ] = None,
-    trust: Annotated[Path | None, typer.Option(help="Trust file to use instead of .tidegate/trust.json.")] = None,
+    trust: Annotated[
+        Path | None, typer.Option(help="Trust file to use instead of .tidegate/trust.json.")
+    ] = None,
     output: Annotated[TextOrJson, typer.Option("--format", help="text or json.")] = TextOrJson.text,
-    workers: Annotated[int | None, typer.Option(help="Signature-checking processes (default: one per core).", min=1)] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Signature-checking processes (default: one per core).", min=1),
+    ] = None,
 ) -> None:
     """Verify every entry, signature, link, blob and checkpoint. Exit 0 intact, 1 failed, 2 usage."""
     checkpoint_bytes = None
@@ -291,16 +337,28 @@ def verify(
     try:
         if is_interactive():
             with Progress(
-                TextColumn("verifying"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=stderr
+                TextColumn("verifying"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=stderr,
             ) as bar:
                 task = bar.add_task("verify", total=None)
 
                 def advance(done: int, total: int) -> None:
                     bar.update(task, completed=done, total=total)
 
-                report = verify_ledger(store, policy, trusted_checkpoint=checkpoint_bytes, workers=workers, progress=advance)
+                report = verify_ledger(
+                    store,
+                    policy,
+                    trusted_checkpoint=checkpoint_bytes,
+                    workers=workers,
+                    progress=advance,
+                )
         else:
-            report = verify_ledger(store, policy, trusted_checkpoint=checkpoint_bytes, workers=workers)
+            report = verify_ledger(
+                store, policy, trusted_checkpoint=checkpoint_bytes, workers=workers
+            )
     finally:
         store.close()
     if output is TextOrJson.json:

@@ -37,7 +37,10 @@ def predicate_type(kind: str) -> str:
 
 def kind_of(predicate_type_uri: str) -> str:
     """Return the entry kind named by a predicateType, or raise FormatError."""
-    if not (predicate_type_uri.startswith(PREDICATE_PREFIX) and predicate_type_uri.endswith(PREDICATE_SUFFIX)):
+    if not (
+        predicate_type_uri.startswith(PREDICATE_PREFIX)
+        and predicate_type_uri.endswith(PREDICATE_SUFFIX)
+    ):
         raise FormatError(f"predicateType {predicate_type_uri!r} is not a tidegate kind")
     return predicate_type_uri[len(PREDICATE_PREFIX) : -len(PREDICATE_SUFFIX)]
 
@@ -77,7 +80,13 @@ def build_statement(
     """Return the in-toto statement of an entry; the body's digest is always a subject."""
     all_subjects = [{"name": "body", "digest": {"sha256": json_digest(body)}}]
     all_subjects += [{"name": s.name, "digest": {"sha256": s.sha256}} for s in subjects]
-    predicate: dict[str, Any] = {"seq": seq, "prev": prev, "time": time, "actor": actor, "body": dict(body)}
+    predicate: dict[str, Any] = {
+        "seq": seq,
+        "prev": prev,
+        "time": time,
+        "actor": actor,
+        "body": dict(body),
+    }
     if blobs:
         predicate["blobs"] = [b.as_json() for b in blobs]
     return {
@@ -154,9 +163,14 @@ def parse_entry(data: bytes) -> ParsedEntry:
     signatures: list[tuple[str, bytes]] = []
     payload = _strict_b64(envelope.get("payload"), "payload")
     for index, sig in enumerate(raw_sigs):
-        _require(isinstance(sig, dict) and isinstance(sig.get("keyid"), str), f"signatures[{index}] has no keyid")
+        _require(
+            isinstance(sig, dict) and isinstance(sig.get("keyid"), str),
+            f"signatures[{index}] has no keyid",
+        )
         signatures.append((sig["keyid"], _strict_b64(sig.get("sig"), f"signatures[{index}].sig")))
-    _require(set(envelope) == {"payload", "payloadType", "signatures"}, "envelope has unexpected fields")
+    _require(
+        set(envelope) == {"payload", "payloadType", "signatures"}, "envelope has unexpected fields"
+    )
     try:
         statement = json.loads(payload)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -168,7 +182,10 @@ def parse_entry(data: bytes) -> ParsedEntry:
     kind = kind_of(str(statement.get("predicateType")))
     seq, prev = predicate.get("seq"), predicate.get("prev")
     time, actor, body = predicate.get("time"), predicate.get("actor"), predicate.get("body")
-    _require(isinstance(seq, int) and not isinstance(seq, bool) and seq >= 0, "predicate.seq is not a non-negative integer")
+    _require(
+        isinstance(seq, int) and not isinstance(seq, bool) and seq >= 0,
+        "predicate.seq is not a non-negative integer",
+    )
     _require(isinstance(prev, str) and len(prev) == 64, "predicate.prev is not a 64-digit hex hash")
     _require(isinstance(time, str), "predicate.time is not a string")
     _require(isinstance(actor, str), "predicate.actor is not a string")

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nacl.signing
-
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -34,7 +33,9 @@ class SigningKey:
 
     def __post_init__(self) -> None:
         # libsodium signs about 1.5x faster than OpenSSL here; both give identical signatures.
-        object.__setattr__(self, "_fast", nacl.signing.SigningKey(self.private_key.private_bytes_raw()))
+        object.__setattr__(
+            self, "_fast", nacl.signing.SigningKey(self.private_key.private_bytes_raw())
+        )
 
     @property
     def public_key(self) -> bytes:
@@ -127,4 +128,6 @@ def load_public_key(data: bytes, *, source: str, note_name: str | None = None) -
     try:
         return parse_vkey(text.splitlines()[0] if text else "")
     except Exception as exc:
-        raise KeyFileError(f"{source}: neither a PEM public key nor a note verifier key ({exc})") from exc
+        raise KeyFileError(
+            f"{source}: neither a PEM public key nor a note verifier key ({exc})"
+        ) from exc

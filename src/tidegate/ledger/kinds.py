@@ -27,7 +27,9 @@ def validate_body(kind: str, body: Any, *, source: str = "body") -> dict[str, An
         known = ", ".join(sorted(KIND_SCHEMAS))
         raise EntryRejected(f"unknown entry kind {kind!r}", hint=f"known kinds: {known}")
     if not isinstance(body, dict):
-        raise EntryRejected(f"{source}: a {kind} body must be a JSON object, not {type(body).__name__}")
+        raise EntryRejected(
+            f"{source}: a {kind} body must be a JSON object, not {type(body).__name__}"
+        )
     errors = schema_errors(body, KIND_SCHEMAS[kind])
     if errors:
         raise EntryRejected(f"{source}: invalid {kind} body: {'; '.join(errors)}")

@@ -119,7 +119,10 @@ class Ledger:
     def append_batch(self, requests: Sequence[AppendRequest]) -> list[AppendedEntry]:
         """Append entries in one transaction: all become durable together, or none does."""
         signer = self._require_signer()
-        prepared = [self._prepare(r, f"batch item {i}" if len(requests) > 1 else "body") for i, r in enumerate(requests)]
+        prepared = [
+            self._prepare(r, f"batch item {i}" if len(requests) > 1 else "body")
+            for i, r in enumerate(requests)
+        ]
         with self.store.write() as tx:
             tree, last_leaf = self._tree_at(tx)
             prev = last_leaf.hex() if last_leaf is not None else GENESIS_PREV
@@ -177,7 +180,9 @@ class Ledger:
         refs: list[BlobRef] = []
         for name, content in sorted(request.blobs.items()):
             if len(content) > MAX_BLOB_BYTES:
-                raise EntryRejected(f"blob {name!r} is {len(content)} bytes; the limit is {MAX_BLOB_BYTES}")
+                raise EntryRejected(
+                    f"blob {name!r} is {len(content)} bytes; the limit is {MAX_BLOB_BYTES}"
+                )
             refs.append(BlobRef(name, hashlib.sha256(content).hexdigest(), len(content)))
         return request, refs
 
@@ -233,7 +238,8 @@ class Ledger:
             body = Checkpoint(self.origin, size, tree.root())
             note = sign_note(body.text(), [signer.note_signer(self.origin)])
             tx.insert_checkpoint(
-                {"size": size, "root_hash": body.root_hash, "note": note, "created": self.clock()}, self.store.dialect
+                {"size": size, "root_hash": body.root_hash, "note": note, "created": self.clock()},
+                self.store.dialect,
             )
         return SignedCheckpoint(body, note)
 
@@ -263,4 +269,3 @@ class Ledger:
         signed = self.checkpoint()
         hashes = self.consistency_proof(old_size, signed.checkpoint.size)
         return ConsistencyProofFile(old_size, tuple(hashes), signed.note)
-

@@ -136,7 +136,9 @@ def hash_spans(spans: Sequence[Span], nodes: Mapping[NodeId, bytes]) -> list[byt
     return [fold_nodes([nodes[n] for n in span_nodes(b, e)]) for b, e in spans]
 
 
-def verify_inclusion(leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes) -> None:
+def verify_inclusion(
+    leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes
+) -> None:
     """Check an inclusion proof (RFC 9162 section 2.1.3.2); raise ProofError if it fails."""
     if not 0 <= index < size:
         raise ProofError(f"leaf index {index} is not below tree size {size}")
@@ -217,7 +219,9 @@ class CompactRange:
     hashes: list[bytes] = field(default_factory=list)
 
     @classmethod
-    def from_nodes(cls, size: int, fetch: Callable[[Sequence[NodeId]], Mapping[NodeId, bytes]]) -> CompactRange:
+    def from_nodes(
+        cls, size: int, fetch: Callable[[Sequence[NodeId]], Mapping[NodeId, bytes]]
+    ) -> CompactRange:
         """Rebuild the range of a tree of ``size`` from its stored frontier nodes."""
         frontier = span_nodes(0, size)
         found = fetch(frontier)

@@ -28,13 +28,17 @@ _MAX_SIGNATURES = 100
 
 def key_hash(name: str, public_key: bytes) -> bytes:
     """Return the 4-byte key hash that prefixes every note signature by this key."""
-    return hashlib.sha256(name.encode() + b"\n" + bytes([ED25519_ALGORITHM]) + public_key).digest()[:4]
+    return hashlib.sha256(name.encode() + b"\n" + bytes([ED25519_ALGORITHM]) + public_key).digest()[
+        :4
+    ]
 
 
 def check_key_name(name: str) -> str:
     """Return ``name`` if it is a valid note key name (non-empty, no spaces, no '+')."""
     if not name or not _NAME_RE.match(name):
-        raise FormatError(f"invalid note key name {name!r}: it must be non-empty, without spaces or '+'")
+        raise FormatError(
+            f"invalid note key name {name!r}: it must be non-empty, without spaces or '+'"
+        )
     return name
 
 
@@ -153,7 +157,9 @@ def parse_note(data: bytes) -> SignedNote:
             raise FormatError(f"signature line {line!r} is too short")
         signatures.append(NoteSignature(name, raw[:4], raw[4:]))
     if len(signatures) > _MAX_SIGNATURES:
-        raise FormatError(f"signed note carries {len(signatures)} signatures (limit {_MAX_SIGNATURES})")
+        raise FormatError(
+            f"signed note carries {len(signatures)} signatures (limit {_MAX_SIGNATURES})"
+        )
     return SignedNote(text.encode(), tuple(signatures))
 
 

@@ -67,7 +67,9 @@ def _split(data: bytes, header: str, what: str) -> tuple[list[str], bytes]:
 
 def _decimal(value: str, what: str, line: int) -> int:
     if not value.isdigit() or (value.startswith("0") and value != "0"):
-        raise FormatError(f"{what}: line {line}: {value!r} is not a decimal number without leading zeros")
+        raise FormatError(
+            f"{what}: line {line}: {value!r} is not a decimal number without leading zeros"
+        )
     return int(value)
 
 

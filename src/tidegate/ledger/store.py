@@ -22,7 +22,7 @@ from sqlalchemy import Engine, LargeBinary, create_engine, event, func, inspect,
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import BigInteger, Column, Field, SQLModel
 
@@ -128,8 +128,6 @@ class StoredCheckpoint:
 def describe_url(url: str) -> str:
     """Return ``url`` with any password masked, safe for messages and logs."""
     try:
-        from sqlalchemy.engine import make_url
-
         return make_url(url).render_as_string(hide_password=True)
     except sa_exc.ArgumentError:
         return "<unparseable database URL>"
@@ -164,14 +162,18 @@ class WriteTransaction:
         """Insert entry, node and blob rows (blobs already present are kept as they are)."""
         if blobs:
             insert = pg_insert if dialect == "postgresql" else sqlite_insert
-            self._conn.execute(insert(BLOB).on_conflict_do_nothing(index_elements=["sha256"]), list(blobs))
+            self._conn.execute(
+                insert(BLOB).on_conflict_do_nothing(index_elements=["sha256"]), list(blobs)
+            )
         self._conn.execute(ENTRY.insert(), list(entries))
         self._conn.execute(NODE.insert(), [{"id": node_id_key(n), "hash": h} for n, h in nodes])
 
     def insert_checkpoint(self, row: Mapping[str, Any], dialect: str) -> None:
         """Store a checkpoint unless one of the same size exists."""
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        self._conn.execute(insert(CHECKPOINT).on_conflict_do_nothing(index_elements=["size"]), [dict(row)])
+        self._conn.execute(
+            insert(CHECKPOINT).on_conflict_do_nothing(index_elements=["size"]), [dict(row)]
+        )
 
 
 def _fetch_nodes(conn: Connection, ids: Sequence[NodeId]) -> dict[NodeId, bytes]:
@@ -212,7 +214,9 @@ class LedgerStore:
             event.listen(self.engine, "connect", _sqlite_on_connect)
             event.listen(self.engine, "begin", _sqlite_on_begin)
         elif self.dialect != "postgresql":
-            raise StoreError(f"ledger URL {self.safe_url}: only sqlite and postgresql are supported")
+            raise StoreError(
+                f"ledger URL {self.safe_url}: only sqlite and postgresql are supported"
+            )
 
     def close(self) -> None:
         """Release every database connection."""
@@ -235,7 +239,9 @@ class LedgerStore:
         """Create the tables and record the format version and origin; refuse if present."""
         with self._errors("creating the ledger"):
             if inspect(self.engine).has_table("meta"):
-                raise StoreError(f"ledger database {self.safe_url} already holds a ledger; refusing to overwrite")
+                raise StoreError(
+                    f"ledger database {self.safe_url} already holds a ledger; refusing to overwrite"
+                )
             SQLModel.metadata.create_all(self.engine, tables=_TABLES)
             with self.engine.begin() as conn:
                 conn.execute(
@@ -268,22 +274,20 @@ class LedgerStore:
     @contextmanager
     def write(self) -> Iterator[WriteTransaction]:
         """Run one serialized write transaction; it is durable once this block exits."""
-        with self._errors("writing"):
-            with self.engine.connect() as raw:
-                conn = raw.execution_options(sqlite_begin="IMMEDIATE")
-                with conn.begin():
-                    if self.dialect == "postgresql":
-                        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK_KEY})")
-                    yield WriteTransaction(conn)
+        with self._errors("writing"), self.engine.connect() as raw:
+            conn = raw.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                if self.dialect == "postgresql":
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK_KEY})")
+                yield WriteTransaction(conn)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """Open a read-only snapshot for consistent multi-query reads."""
-        with self._errors("reading"):
-            with self.engine.connect() as conn, conn.begin():
-                if self.dialect == "postgresql":
-                    conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                yield conn
+        with self._errors("reading"), self.engine.connect() as conn, conn.begin():
+            if self.dialect == "postgresql":
+                conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            yield conn
 
     def size(self) -> int:
         """Return the number of entries (last sequence number + 1)."""
@@ -332,7 +336,9 @@ class LedgerStore:
         with self.read() as conn:
             rows = conn.execute(select(BLOB).where(BLOB.c.sha256.in_(list(set(digests))))).all()
         return {
-            r.sha256: StoredBlob(r.sha256, int(r.size), None if r.content is None else bytes(r.content), r.purged_at)
+            r.sha256: StoredBlob(
+                r.sha256, int(r.size), None if r.content is None else bytes(r.content), r.purged_at
+            )
             for r in rows
         }
 
@@ -340,13 +346,20 @@ class LedgerStore:
         """Return every stored checkpoint, smallest size first."""
         with self.read() as conn:
             rows = conn.execute(select(CHECKPOINT).order_by(CHECKPOINT.c.size)).all()
-        return [StoredCheckpoint(int(r.size), bytes(r.root_hash), bytes(r.note), r.created) for r in rows]
+        return [
+            StoredCheckpoint(int(r.size), bytes(r.root_hash), bytes(r.note), r.created)
+            for r in rows
+        ]
 
     def latest_checkpoint(self) -> StoredCheckpoint | None:
         """Return the checkpoint of the largest size, if any."""
         with self.read() as conn:
             r = conn.execute(select(CHECKPOINT).order_by(CHECKPOINT.c.size.desc()).limit(1)).first()
-        return None if r is None else StoredCheckpoint(int(r.size), bytes(r.root_hash), bytes(r.note), r.created)
+        return (
+            None
+            if r is None
+            else StoredCheckpoint(int(r.size), bytes(r.root_hash), bytes(r.note), r.created)
+        )
 
 
 def _entry(row: Any) -> StoredEntry:

@@ -85,7 +85,9 @@ def parse_trust(text: str, *, source: str) -> TrustPolicy:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"trust file {source}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
+        raise ConfigError(
+            f"trust file {source}: invalid JSON at line {exc.lineno}: {exc.msg}"
+        ) from exc
     errors = schema_errors(document, "trust")
     if errors:
         raise ConfigError(f"trust file {source} is invalid: {'; '.join(errors)}")
@@ -94,7 +96,9 @@ def parse_trust(text: str, *, source: str) -> TrustPolicy:
         public_key = base64.b64decode(item["public_key"])
         trusted = TrustedKey(public_key, item["valid_from"], item.get("valid_until"))
         if trusted.keyid != item["keyid"]:
-            raise ConfigError(f"trust file {source}: $.keys[{index}].keyid does not match its public key")
+            raise ConfigError(
+                f"trust file {source}: $.keys[{index}].keyid does not match its public key"
+            )
         try:
             parse_time(trusted.valid_from)
             if trusted.valid_until is not None:

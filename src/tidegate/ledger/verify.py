@@ -26,7 +26,7 @@ from tidegate.ledger.entry import GENESIS_PREV, parse_entry
 from tidegate.ledger.kinds import KEY_ROTATED
 from tidegate.ledger.merkle import CompactRange, NodeId, hash_leaf
 from tidegate.ledger.note import Checkpoint, open_checkpoint
-from tidegate.ledger.store import LedgerStore, StoredEntry
+from tidegate.ledger.store import LedgerStore
 from tidegate.ledger.trust import TrustPolicy
 
 MALFORMED_ENTRY = "malformed-entry"
@@ -249,18 +249,26 @@ class _Chain:
         seq = check.row_seq
         if seq != self.tree.size:
             for missing in range(self.tree.size, seq):
-                report.fail(missing, MISSING_ENTRY, f"entry {missing} is missing: sequence jumps to {seq}")
+                report.fail(
+                    missing, MISSING_ENTRY, f"entry {missing} is missing: sequence jumps to {seq}"
+                )
             self.fill_gap(seq)
         if check.stored_leaf != check.leaf_hash:
-            report.fail(seq, LEAF_HASH_MISMATCH, "stored leaf hash does not match the entry's bytes")
+            report.fail(
+                seq, LEAF_HASH_MISMATCH, "stored leaf hash does not match the entry's bytes"
+            )
         expected_prev = self.prev_leaf.hex() if self.prev_leaf is not None else GENESIS_PREV
         if check.error is not None:
             report.fail(seq, MALFORMED_ENTRY, check.error)
         else:
             if check.seq != seq:
-                report.fail(seq, OUT_OF_ORDER, f"entry stored at {seq} says it is entry {check.seq}")
+                report.fail(
+                    seq, OUT_OF_ORDER, f"entry stored at {seq} says it is entry {check.seq}"
+                )
             if check.prev != expected_prev:
-                report.fail(seq, BROKEN_LINK, f"prev {check.prev[:16]}... does not match entry {seq - 1}")
+                report.fail(
+                    seq, BROKEN_LINK, f"prev {check.prev[:16]}... does not match entry {seq - 1}"
+                )
             self._check_signers(check)
         self.prev_leaf = check.leaf_hash
         self.created += self.tree.append(check.leaf_hash)
@@ -279,10 +287,16 @@ class _Chain:
         report, seq = self.report, check.row_seq
         report.signatures_checked += len(check.valid_keys) + len(check.invalid_keys)
         if check.invalid_keys:
-            report.fail(seq, BAD_SIGNATURE, f"signature by key {check.invalid_keys[0]} does not verify")
+            report.fail(
+                seq, BAD_SIGNATURE, f"signature by key {check.invalid_keys[0]} does not verify"
+            )
             return
         if not check.valid_keys:
-            report.fail(seq, UNKNOWN_KEY, f"signed only by keys not in the trust file: {', '.join(check.unknown_keys)}")
+            report.fail(
+                seq,
+                UNKNOWN_KEY,
+                f"signed only by keys not in the trust file: {', '.join(check.unknown_keys)}",
+            )
             return
         try:
             moment: datetime | None = parse_time(check.time)
@@ -294,9 +308,13 @@ class _Chain:
             report.fail(seq, RETIRED_KEY, f"signed only by retired key {check.valid_keys[0]}")
             return
         if self.trust.windows_enforced and moment is not None:
-            in_window = [k for k in usable if (t := self.trust.key(k)) is not None and t.covers(moment)]
+            in_window = [
+                k for k in usable if (t := self.trust.key(k)) is not None and t.covers(moment)
+            ]
             if not in_window:
-                report.fail(seq, KEY_OUTSIDE_WINDOW, f"key {usable[0]} was not valid at {check.time}")
+                report.fail(
+                    seq, KEY_OUTSIDE_WINDOW, f"key {usable[0]} was not valid at {check.time}"
+                )
                 return
             usable = in_window
         for keyid in usable:
@@ -304,7 +322,9 @@ class _Chain:
         if check.rotation is not None:
             old, new = check.rotation
             if old not in check.valid_keys or new not in check.valid_keys:
-                report.fail(seq, ROTATION_UNSIGNED, f"rotation {old} -> {new} must be signed by both keys")
+                report.fail(
+                    seq, ROTATION_UNSIGNED, f"rotation {old} -> {new} must be signed by both keys"
+                )
             else:
                 self.retired.add(old)
 
@@ -349,7 +369,11 @@ def verify_ledger(
     origin = store.meta()["origin"]
     report = VerifyReport(origin=origin)
     if trust.origin != origin:
-        report.fail(None, CHECKPOINT_INVALID, f"trust file is for origin {trust.origin!r}, the ledger is {origin!r}")
+        report.fail(
+            None,
+            CHECKPOINT_INVALID,
+            f"trust file is for origin {trust.origin!r}, the ledger is {origin!r}",
+        )
     checkpoints = _stored_checkpoints(store, trust, report)
     trusted = _trusted_checkpoint(trusted_checkpoint, trust, report)
     if trusted is not None:
@@ -376,27 +400,41 @@ def verify_ledger(
     return report
 
 
-def _stored_checkpoints(store: LedgerStore, trust: TrustPolicy, report: VerifyReport) -> dict[int, Checkpoint]:
+def _stored_checkpoints(
+    store: LedgerStore, trust: TrustPolicy, report: VerifyReport
+) -> dict[int, Checkpoint]:
     result: dict[int, Checkpoint] = {}
     for stored in store.checkpoints():
         report.checkpoints_checked += 1
         try:
             checkpoint = open_checkpoint(stored.note, trust.note_verifiers())
         except FormatError as exc:
-            report.fail(None, CHECKPOINT_INVALID, f"stored checkpoint of size {stored.size}: {exc.message}")
+            report.fail(
+                None, CHECKPOINT_INVALID, f"stored checkpoint of size {stored.size}: {exc.message}"
+            )
             continue
         if checkpoint.size != stored.size or checkpoint.root_hash != stored.root_hash:
-            report.fail(None, CHECKPOINT_INVALID, f"stored checkpoint of size {stored.size} does not match its note")
+            report.fail(
+                None,
+                CHECKPOINT_INVALID,
+                f"stored checkpoint of size {stored.size} does not match its note",
+            )
             continue
         if checkpoint.origin != report.origin:
-            report.fail(None, CHECKPOINT_INVALID, f"stored checkpoint of size {stored.size} is for {checkpoint.origin!r}")
+            report.fail(
+                None,
+                CHECKPOINT_INVALID,
+                f"stored checkpoint of size {stored.size} is for {checkpoint.origin!r}",
+            )
             continue
         result[checkpoint.size] = checkpoint
         report.latest_checkpoint_size = checkpoint.size
     return result
 
 
-def _trusted_checkpoint(data: bytes | None, trust: TrustPolicy, report: VerifyReport) -> Checkpoint | None:
+def _trusted_checkpoint(
+    data: bytes | None, trust: TrustPolicy, report: VerifyReport
+) -> Checkpoint | None:
     if data is None:
         return None
     try:
@@ -405,7 +443,11 @@ def _trusted_checkpoint(data: bytes | None, trust: TrustPolicy, report: VerifyRe
         report.fail(None, CHECKPOINT_INVALID, f"trusted checkpoint: {exc.message}")
         return None
     if checkpoint.origin != report.origin:
-        report.fail(None, NOT_AN_EXTENSION, f"trusted checkpoint is for log {checkpoint.origin!r}, not {report.origin!r}")
+        report.fail(
+            None,
+            NOT_AN_EXTENSION,
+            f"trusted checkpoint is for log {checkpoint.origin!r}, not {report.origin!r}",
+        )
         return None
     return checkpoint
 
@@ -424,7 +466,9 @@ def _checked_chunks(
             yield check_entries(rows)
         return
     context = get_context("fork")
-    with ProcessPoolExecutor(count, mp_context=context, initializer=_init_worker, initargs=(keys,)) as pool:
+    with ProcessPoolExecutor(
+        count, mp_context=context, initializer=_init_worker, initargs=(keys,)
+    ) as pool:
         pending: list[Future[list[EntryCheck]]] = []
         for rows in chunks:
             pending.append(pool.submit(check_entries, rows))
@@ -448,15 +492,23 @@ def _check_blobs(store: LedgerStore, checks: Sequence[EntryCheck], report: Verif
             report.blobs_purged += 1
         else:
             if digest not in intact:
-                intact[digest] = blob.size == len(blob.content) and hashlib.sha256(blob.content).hexdigest() == digest
+                intact[digest] = (
+                    blob.size == len(blob.content)
+                    and hashlib.sha256(blob.content).hexdigest() == digest
+                )
             if intact[digest] and blob.size == size:
                 report.blobs_checked += 1
             else:
-                report.fail(seq, BLOB_MISMATCH, f"blob {digest[:16]}... does not match its digest or size")
+                report.fail(
+                    seq, BLOB_MISMATCH, f"blob {digest[:16]}... does not match its digest or size"
+                )
 
 
 def _check_tree_nodes(
-    store: LedgerStore, created: Sequence[tuple[NodeId, bytes]], mismatched: set[NodeId], report: VerifyReport
+    store: LedgerStore,
+    created: Sequence[tuple[NodeId, bytes]],
+    mismatched: set[NodeId],
+    report: VerifyReport,
 ) -> None:
     """Compare the stored tree nodes (which proofs are built from) with the recomputed ones.
 
@@ -467,7 +519,9 @@ def _check_tree_nodes(
         if stored.get((level, index)) == expected:
             continue
         mismatched.add((level, index))
-        if level and ((level - 1, 2 * index) in mismatched or (level - 1, 2 * index + 1) in mismatched):
+        if level and (
+            (level - 1, 2 * index) in mismatched or (level - 1, 2 * index + 1) in mismatched
+        ):
             continue
         first = index << level
         report.fail(
@@ -478,7 +532,9 @@ def _check_tree_nodes(
         )
 
 
-def _check_coverage(report: VerifyReport, checkpoints: dict[int, Checkpoint], trusted: Checkpoint | None) -> None:
+def _check_coverage(
+    report: VerifyReport, checkpoints: dict[int, Checkpoint], trusted: Checkpoint | None
+) -> None:
     beyond = [size for size in checkpoints if size > report.size]
     if trusted is not None and trusted.size > report.size:
         report.fail(

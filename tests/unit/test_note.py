@@ -136,3 +136,9 @@ def test_signed_checkpoint_opens_with_its_key_only() -> None:
 def test_malformed_checkpoints(text: bytes, message: str) -> None:
     with pytest.raises(FormatError, match=message):
         parse_checkpoint(text)
+
+
+@given(seed=st.binary(min_size=32, max_size=32), name=origins.filter(lambda n: "+" not in n))
+def test_vkey_round_trip_for_any_key(seed: bytes, name: str) -> None:
+    verifier = NoteSigner(name, Ed25519PrivateKey.from_private_bytes(seed)).verifier()
+    assert parse_vkey(verifier.vkey()) == verifier

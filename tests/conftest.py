@@ -95,10 +95,3 @@ def fresh_ledger(ledger_url: str) -> Iterator[LedgerFixture]:
     yield fixture
     fixture.store.close()
 
-
-@pytest.fixture
-def sqlite_ledger(tmp_path: Path) -> Iterator[LedgerFixture]:
-    """A new, empty ledger on SQLite only."""
-    fixture = create_ledger(sqlite_url(tmp_path / "ledger.db"))
-    yield fixture
-    fixture.store.close()

@@ -173,12 +173,12 @@ def test_entries_outside_a_key_window_fail(fresh_ledger: LedgerFixture) -> None:
     assert (report.first_failure.seq, report.first_failure.reason) == (0, "key-outside-window")
 
 
-def test_parallel_and_serial_verification_agree(sqlite_ledger: LedgerFixture) -> None:
-    ledger = sqlite_ledger.ledger
+def test_parallel_and_serial_verification_agree(fresh_ledger: LedgerFixture) -> None:
+    ledger = fresh_ledger.ledger
     for start in range(0, 5000, 1000):
         ledger.append_batch([note(i) for i in range(start, start + 1000)])
     ledger.checkpoint()
-    serial = verify_ledger(sqlite_ledger.store, sqlite_ledger.trust, workers=1)
-    parallel = verify_ledger(sqlite_ledger.store, sqlite_ledger.trust, workers=2)
+    serial = verify_ledger(fresh_ledger.store, fresh_ledger.trust, workers=1)
+    parallel = verify_ledger(fresh_ledger.store, fresh_ledger.trust, workers=2)
     assert serial.ok and parallel.ok
     assert serial.as_json() == parallel.as_json()

@@ -91,7 +91,11 @@ def append(
     ] = None,
     blob: Annotated[
         list[str] | None,
-        typer.Option("--blob", help="Attach NAME=FILE as a content-addressed blob (repeatable)."),
+        typer.Option(
+            "--blob",
+            metavar="NAME=FILE",
+            help="Attach FILE as a content-addressed blob called NAME (repeatable).",
+        ),
     ] = None,
 ) -> None:
     """Append one signed entry; prints its sequence number once it is durable."""
@@ -318,7 +322,10 @@ def verify(
     ] = None,
     pubkey: Annotated[
         list[Path] | None,
-        typer.Option(help="Trust only this public key (PEM or note verifier key); repeatable."),
+        typer.Option(
+            metavar="FILE",
+            help="Trust only this public key (PEM or note verifier key); repeatable.",
+        ),
     ] = None,
     trust: Annotated[
         Path | None, typer.Option(help="Trust file to use instead of .tidegate/trust.json.")

@@ -123,3 +123,27 @@ def test_the_minimal_valid_envelope_parses() -> None:
 def test_arbitrary_bytes_never_crash_the_parser(data: bytes) -> None:
     with contextlib.suppress(FormatError):
         parse_entry(data)
+
+
+json_scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=8)
+json_like = st.recursive(
+    json_scalars,
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=8), c, max_size=3),
+    max_leaves=12,
+)
+
+
+@given(predicate=json_like, statement_extra=json_like)
+def test_any_json_statement_is_parsed_or_named_never_crashes(
+    predicate: object, statement_extra: object
+) -> None:
+    statement = {**GOOD, "predicate": predicate, "subject": statement_extra}
+    with contextlib.suppress(FormatError):
+        parse_entry(envelope_with(statement))
+
+
+@given(field=st.sampled_from(["seq", "prev", "time", "actor", "body", "blobs"]), value=json_like)
+def test_any_predicate_field_value_is_parsed_or_named(field: str, value: object) -> None:
+    statement = {**GOOD, "predicate": {**GOOD["predicate"], field: value}}  # type: ignore[dict-item]
+    with contextlib.suppress(FormatError):
+        parse_entry(envelope_with(statement))

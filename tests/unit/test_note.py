@@ -13,6 +13,7 @@ from tidegate.errors import FormatError
 from tidegate.ledger.note import (
     Checkpoint,
     NoteSigner,
+    check_key_name,
     open_checkpoint,
     open_note,
     parse_checkpoint,
@@ -142,3 +143,21 @@ def test_malformed_checkpoints(text: bytes, message: str) -> None:
 def test_vkey_round_trip_for_any_key(seed: bytes, name: str) -> None:
     verifier = NoteSigner(name, Ed25519PrivateKey.from_private_bytes(seed)).verifier()
     assert parse_vkey(verifier.vkey()) == verifier
+
+
+@pytest.mark.parametrize("size", ["\u0663", "\u00b2", "1\n", " 1", "+1"])
+def test_checkpoint_sizes_are_ascii_decimal_only(size: str) -> None:
+    text = f"o\n{size}\n".encode() + base64.b64encode(b"\0" * 32) + b"\n"
+    with pytest.raises(FormatError):
+        parse_checkpoint(text)
+
+
+@pytest.mark.parametrize("name", ["log\n", "lo g", "a+b", "", "log\t"])
+def test_bad_key_names(name: str) -> None:
+    with pytest.raises(FormatError, match="invalid note key name"):
+        check_key_name(name)
+
+
+def test_control_characters_in_notes_are_refused() -> None:
+    with pytest.raises(FormatError, match="control character"):
+        open_note(GO_SIGNED.replace(b"answer", b"ans\x07wer"), [parse_vkey(GO_VKEY)])

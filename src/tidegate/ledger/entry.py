@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ PAYLOAD_TYPE = "application/vnd.in-toto+json"
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_PREFIX = "https://tidegate.dev/"
 PREDICATE_SUFFIX = "/v1"
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 GENESIS_PREV = "0" * 64
 """The ``prev`` of entry 0: there is no previous leaf."""
 
@@ -186,12 +188,17 @@ def parse_entry(data: bytes) -> ParsedEntry:
         isinstance(seq, int) and not isinstance(seq, bool) and seq >= 0,
         "predicate.seq is not a non-negative integer",
     )
-    _require(isinstance(prev, str) and len(prev) == 64, "predicate.prev is not a 64-digit hex hash")
+    _require(
+        isinstance(prev, str) and _HEX64.fullmatch(prev) is not None,
+        "predicate.prev is not a 64-digit hex hash",
+    )
     _require(isinstance(time, str), "predicate.time is not a string")
     _require(isinstance(actor, str), "predicate.actor is not a string")
     _require(isinstance(body, dict), "predicate.body is not a JSON object")
+    raw_blobs = predicate.get("blobs", [])
+    _require(isinstance(raw_blobs, list), "predicate.blobs is not a list")
     blobs: list[BlobRef] = []
-    for item in predicate.get("blobs", []):
+    for item in raw_blobs:
         _require(
             isinstance(item, dict)
             and isinstance(item.get("name"), str)

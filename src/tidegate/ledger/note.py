@@ -22,7 +22,8 @@ from tidegate.ledger.merkle import HASH_SIZE
 
 ED25519_ALGORITHM = 0x01
 SIGNATURE_PREFIX = "\u2014 "  # an em dash and a space start every signature line
-_NAME_RE = re.compile(r"^[^\s+]+$")
+_NAME_RE = re.compile(r"[^\s+]+")
+_DECIMAL_RE = re.compile(r"0|[1-9][0-9]*")
 _MAX_SIGNATURES = 100
 
 
@@ -35,7 +36,7 @@ def key_hash(name: str, public_key: bytes) -> bytes:
 
 def check_key_name(name: str) -> str:
     """Return ``name`` if it is a valid note key name (non-empty, no spaces, no '+')."""
-    if not name or not _NAME_RE.match(name):
+    if not _NAME_RE.fullmatch(name):
         raise FormatError(
             f"invalid note key name {name!r}: it must be non-empty, without spaces or '+'"
         )
@@ -137,6 +138,9 @@ def parse_note(data: bytes) -> SignedNote:
         decoded = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise FormatError(f"signed note is not UTF-8 (byte {exc.start})") from exc
+    bad = next((c for c in decoded if (c < " " and c != "\n") or c == "\x7f"), None)
+    if bad is not None:
+        raise FormatError(f"signed note contains the control character {bad!r}")
     split = decoded.rfind("\n\n")
     if split < 0:
         raise FormatError("signed note has no blank line before its signatures")
@@ -212,7 +216,7 @@ def parse_checkpoint(text: bytes) -> Checkpoint:
     origin, size_line, root_line = lines[0], lines[1], lines[2]
     if not origin:
         raise FormatError("checkpoint line 1 (origin) is empty")
-    if not size_line.isdigit() or (size_line.startswith("0") and size_line != "0"):
+    if not _DECIMAL_RE.fullmatch(size_line):
         raise FormatError(f"checkpoint line 2 (tree size) is not a decimal number: {size_line!r}")
     try:
         root = base64.b64decode(root_line, validate=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass
 
 from tidegate.errors import FormatError
@@ -16,6 +17,7 @@ from tidegate.ledger.merkle import HASH_SIZE
 
 TLOG_PROOF_HEADER = "c2sp.org/tlog-proof@v1"
 CONSISTENCY_HEADER = "tidegate.dev/consistency-proof@v1"
+_DECIMAL_RE = re.compile(r"0|[1-9][0-9]*")
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ def _split(data: bytes, header: str, what: str) -> tuple[list[str], bytes]:
 
 
 def _decimal(value: str, what: str, line: int) -> int:
-    if not value.isdigit() or (value.startswith("0") and value != "0"):
+    if not _DECIMAL_RE.fullmatch(value):
         raise FormatError(
             f"{what}: line {line}: {value!r} is not a decimal number without leading zeros"
         )

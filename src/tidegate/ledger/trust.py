@@ -10,9 +10,9 @@ from datetime import datetime
 from pathlib import Path
 
 from tidegate._time import parse_time
-from tidegate.errors import ConfigError
+from tidegate.errors import ConfigError, FormatError
 from tidegate.ledger.keys import key_id
-from tidegate.ledger.note import NoteVerifier
+from tidegate.ledger.note import NoteVerifier, check_key_name
 from tidegate.schemas import schema_errors
 
 
@@ -91,6 +91,10 @@ def parse_trust(text: str, *, source: str) -> TrustPolicy:
     errors = schema_errors(document, "trust")
     if errors:
         raise ConfigError(f"trust file {source} is invalid: {'; '.join(errors)}")
+    try:
+        check_key_name(document["origin"])
+    except FormatError as exc:
+        raise ConfigError(f"trust file {source}: $.origin: {exc.message}") from exc
     keys: list[TrustedKey] = []
     for index, item in enumerate(document["keys"]):
         public_key = base64.b64decode(item["public_key"])

@@ -8,6 +8,8 @@ run on worker processes (one per core); the chain and the tree are checked in or
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -23,6 +25,7 @@ import nacl.signing
 from tidegate._time import parse_time
 from tidegate.errors import FormatError
 from tidegate.ledger.entry import GENESIS_PREV, parse_entry
+from tidegate.ledger.keys import key_id
 from tidegate.ledger.kinds import KEY_ROTATED
 from tidegate.ledger.merkle import CompactRange, NodeId, hash_leaf
 from tidegate.ledger.note import Checkpoint, open_checkpoint
@@ -203,7 +206,17 @@ def _check_entry(row_seq: int, stored_leaf: bytes, envelope: bytes) -> EntryChec
             invalid.append(keyid)
     rotation = None
     if parsed.kind == KEY_ROTATED:
-        rotation = (str(parsed.body.get("old_keyid")), str(parsed.body.get("new_keyid")))
+        old, new, new_key = (
+            parsed.body.get(k) for k in ("old_keyid", "new_keyid", "new_public_key")
+        )
+        if not (isinstance(old, str) and isinstance(new, str) and _encodes_key(new_key, new)):
+            return EntryCheck(
+                row_seq,
+                stored_leaf,
+                leaf,
+                error="key.rotated body: new_public_key does not match new_keyid",
+            )
+        rotation = (old, new)
     return EntryCheck(
         row_seq,
         stored_leaf,
@@ -218,6 +231,17 @@ def _check_entry(row_seq: int, stored_leaf: bytes, envelope: bytes) -> EntryChec
         rotation=rotation,
         blobs=tuple((b.sha256, b.size) for b in parsed.blobs),
     )
+
+
+def _encodes_key(encoded: object, keyid: str) -> bool:
+    """Return whether ``encoded`` is the base64 of a 32-byte public key whose id is ``keyid``."""
+    if not isinstance(encoded, str):
+        return False
+    try:
+        raw = base64.b64decode(encoded, validate=True)
+    except binascii.Error:
+        return False
+    return len(raw) == 32 and key_id(raw) == keyid
 
 
 ProgressCallback = Callable[[int, int], None]

@@ -94,4 +94,3 @@ def fresh_ledger(ledger_url: str) -> Iterator[LedgerFixture]:
     fixture = create_ledger(ledger_url)
     yield fixture
     fixture.store.close()
-

@@ -21,25 +21,26 @@ _SAFE_INT = 2**53 - 1
 
 def _fast_path_ok(value: object) -> bool:
     """Return whether ``value`` serializes identically under json.dumps and JCS."""
+    # Exact type checks (not isinstance) keep this walk cheap on the append hot path; a
+    # subclass of a JSON type simply takes the reference path.
     stack = [value]
     while stack:
         item = stack.pop()
-        if isinstance(item, str):
-            if not item.isascii():
+        kind = type(item)
+        if kind is str:
+            if not item.isascii():  # type: ignore[attr-defined]
                 return False
-        elif isinstance(item, bool) or item is None:
-            continue
-        elif isinstance(item, int):
-            if not -_SAFE_INT <= item <= _SAFE_INT:
-                return False
-        elif isinstance(item, dict):
-            for key, child in item.items():
-                if not isinstance(key, str) or not key.isascii():
+        elif kind is dict:
+            for key in item:  # type: ignore[attr-defined]
+                if type(key) is not str or not key.isascii():
                     return False
-                stack.append(child)
-        elif isinstance(item, list | tuple):
-            stack.extend(item)
-        else:
+            stack.extend(item.values())  # type: ignore[attr-defined]
+        elif kind is int:
+            if not -_SAFE_INT <= item <= _SAFE_INT:  # type: ignore[operator]
+                return False
+        elif kind is list or kind is tuple:
+            stack.extend(item)  # type: ignore[arg-type]
+        elif item is not None and kind is not bool:
             return False
     return True
 

@@ -34,5 +34,8 @@ def validator(name: str) -> Draft202012Validator:
 
 def schema_errors(instance: object, name: str) -> list[str]:
     """Return one message per schema violation, each prefixed by its JSON path ($...)."""
-    errors = sorted(validator(name).iter_errors(instance), key=lambda e: list(e.absolute_path))
+    checker = validator(name)
+    if checker.is_valid(instance):
+        return []
+    errors = sorted(checker.iter_errors(instance), key=lambda e: list(e.absolute_path))
     return [f"{error.json_path}: {error.message}" for error in errors]

@@ -294,3 +294,14 @@ def test_verify_with_only_a_public_key(
 
 def test_sqlite_url_helper_is_absolute(tmp_path: Path) -> None:
     assert sqlite_url(tmp_path / "x.db").startswith("sqlite:////")
+
+
+def test_entry_moved_to_a_huge_sequence_number_is_named_cheaply(
+    home: Home, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home.sql("UPDATE entry SET seq = :far WHERE seq = :last", far=10**15, last=ENTRIES - 1)
+    code, report = verify(home, capsys)
+    assert code == 1
+    assert report["first_failure"]["seq"] == ENTRIES - 1
+    assert report["first_failure"]["reason"] == "missing-entry"
+    assert len(report["failures"]) < 100

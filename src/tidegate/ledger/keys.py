@@ -8,7 +8,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nacl.signing
+import nacl.bindings
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -29,27 +29,25 @@ class SigningKey:
 
     private_key: Ed25519PrivateKey
     path: Path | None = None
-    _fast: nacl.signing.SigningKey = field(init=False, repr=False, compare=False)
+    public_key: bytes = field(init=False, repr=False, compare=False)
+    """The raw 32-byte public key."""
+    keyid: str = field(init=False, compare=False)
+    """The key id used in DSSE signatures and the trust file."""
+    _fast: bytes = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        public_key = self.private_key.public_key().public_bytes_raw()
+        object.__setattr__(self, "public_key", public_key)
+        object.__setattr__(self, "keyid", key_id(public_key))
         # libsodium signs about 1.5x faster than OpenSSL here; both give identical signatures.
-        object.__setattr__(
-            self, "_fast", nacl.signing.SigningKey(self.private_key.private_bytes_raw())
-        )
-
-    @property
-    def public_key(self) -> bytes:
-        """The raw 32-byte public key."""
-        return self.private_key.public_key().public_bytes_raw()
-
-    @property
-    def keyid(self) -> str:
-        """The key id used in DSSE signatures and the trust file."""
-        return key_id(self.public_key)
+        _, secret = nacl.bindings.crypto_sign_seed_keypair(self.private_key.private_bytes_raw())
+        object.__setattr__(self, "_fast", secret)
 
     def sign(self, message: bytes) -> bytes:
         """Return the Ed25519 signature of ``message``."""
-        return bytes(self._fast.sign(message).signature)
+        return bytes(
+            nacl.bindings.crypto_sign(message, self._fast)[: nacl.bindings.crypto_sign_BYTES]
+        )
 
     def note_signer(self, name: str) -> NoteSigner:
         """Return a signer of notes (checkpoints) under ``name``."""

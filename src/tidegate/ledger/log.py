@@ -171,7 +171,7 @@ class Ledger:
                     }
                 appended.append(AppendedEntry(seq, leaf, request.kind, time, envelope))
                 prev = leaf.hex()
-            tx.insert(entry_rows, node_rows, list(blob_rows.values()), self.store.dialect)
+            tx.insert(entry_rows, node_rows, list(blob_rows.values()))
         self._tree, self._last_leaf = tree, bytes.fromhex(prev)
         return appended
 
@@ -238,8 +238,7 @@ class Ledger:
             body = Checkpoint(self.origin, size, tree.root())
             note = sign_note(body.text(), [signer.note_signer(self.origin)])
             tx.insert_checkpoint(
-                {"size": size, "root_hash": body.root_hash, "note": note, "created": self.clock()},
-                self.store.dialect,
+                {"size": size, "root_hash": body.root_hash, "note": note, "created": self.clock()}
             )
         return SignedCheckpoint(body, note)
 

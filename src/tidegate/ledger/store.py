@@ -13,15 +13,13 @@ with ``synchronous=FULL``; PostgreSQL's default synchronous commit).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, LargeBinary, create_engine, event, func, inspect, select
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import BigInteger, Column, Field, SQLModel
@@ -134,54 +132,86 @@ def describe_url(url: str) -> str:
 
 
 class WriteTransaction:
-    """The operations an append needs, inside one serialized write transaction."""
+    """The operations an append needs, inside one serialized write transaction.
 
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
+    Appends are the hot path, so this speaks SQL to the driver's cursor directly; SQLAlchemy
+    still owns the schema, the connection pool and every other query.
+    """
+
+    def __init__(self, cursor: Any, placeholder: str, dialect: str) -> None:
+        self._cursor = cursor
+        self._ph = placeholder
+        self._dialect = dialect
 
     def head(self) -> tuple[int, bytes | None]:
         """Return (size, leaf hash of the last entry) as committed."""
-        row = self._conn.execute(
-            select(ENTRY.c.seq, ENTRY.c.leaf_hash).order_by(ENTRY.c.seq.desc()).limit(1)
-        ).first()
+        self._cursor.execute("SELECT seq, leaf_hash FROM entry ORDER BY seq DESC LIMIT 1")
+        row = self._cursor.fetchone()
         if row is None:
             return 0, None
         return int(row[0]) + 1, bytes(row[1])
 
     def nodes(self, ids: Sequence[NodeId]) -> dict[NodeId, bytes]:
         """Return the stored hashes of the given tree nodes (absent ones omitted)."""
-        return _fetch_nodes(self._conn, ids)
+        return _fetch_nodes_raw(self._cursor, self._ph, ids)
 
     def insert(
         self,
         entries: Sequence[Mapping[str, Any]],
         nodes: Sequence[tuple[NodeId, bytes]],
         blobs: Sequence[Mapping[str, Any]],
-        dialect: str,
     ) -> None:
         """Insert entry, node and blob rows (blobs already present are kept as they are)."""
+        ph = self._ph
         if blobs:
-            insert = pg_insert if dialect == "postgresql" else sqlite_insert
-            self._conn.execute(
-                insert(BLOB).on_conflict_do_nothing(index_elements=["sha256"]), list(blobs)
+            self._cursor.executemany(
+                f"INSERT INTO blob (sha256, size, content, created, purged_at) "
+                f"VALUES ({ph}, {ph}, {ph}, {ph}, NULL) ON CONFLICT (sha256) DO NOTHING",
+                [(b["sha256"], b["size"], b["content"], b["created"]) for b in blobs],
             )
-        self._conn.execute(ENTRY.insert(), list(entries))
-        self._conn.execute(NODE.insert(), [{"id": node_id_key(n), "hash": h} for n, h in nodes])
+        self._cursor.executemany(
+            f"INSERT INTO entry (seq, leaf_hash, kind, time, actor, keyid, envelope) "
+            f"VALUES ({ph}, {ph}, {ph}, {ph}, {ph}, {ph}, {ph})",
+            [
+                (
+                    e["seq"],
+                    e["leaf_hash"],
+                    e["kind"],
+                    e["time"],
+                    e["actor"],
+                    e["keyid"],
+                    e["envelope"],
+                )
+                for e in entries
+            ],
+        )
+        self._cursor.executemany(
+            f"INSERT INTO tree_node (id, hash) VALUES ({ph}, {ph})",
+            [(node_id_key(n), h) for n, h in nodes],
+        )
 
-    def insert_checkpoint(self, row: Mapping[str, Any], dialect: str) -> None:
+    def insert_checkpoint(self, row: Mapping[str, Any]) -> None:
         """Store a checkpoint unless one of the same size exists."""
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        self._conn.execute(
-            insert(CHECKPOINT).on_conflict_do_nothing(index_elements=["size"]), [dict(row)]
+        ph = self._ph
+        self._cursor.execute(
+            f"INSERT INTO checkpoint (size, root_hash, note, created) VALUES ({ph}, {ph}, {ph}, {ph}) "
+            "ON CONFLICT (size) DO NOTHING",
+            (row["size"], row["root_hash"], row["note"], row["created"]),
         )
 
 
-def _fetch_nodes(conn: Connection, ids: Sequence[NodeId]) -> dict[NodeId, bytes]:
+def _fetch_nodes_raw(cursor: Any, placeholder: str, ids: Sequence[NodeId]) -> dict[NodeId, bytes]:
     if not ids:
         return {}
     by_key = {node_id_key(n): n for n in ids}
-    rows = conn.execute(select(NODE.c.id, NODE.c.hash).where(NODE.c.id.in_(list(by_key)))).all()
-    return {by_key[int(r[0])]: bytes(r[1]) for r in rows}
+    found: dict[NodeId, bytes] = {}
+    keys = list(by_key)
+    for start in range(0, len(keys), 500):
+        batch = keys[start : start + 500]
+        marks = ", ".join([placeholder] * len(batch))
+        cursor.execute(f"SELECT id, hash FROM tree_node WHERE id IN ({marks})", batch)
+        found.update({by_key[int(key)]: bytes(value) for key, value in cursor.fetchall()})
+    return found
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -210,6 +240,9 @@ class LedgerStore:
         except (sa_exc.ArgumentError, ImportError) as exc:
             raise StoreError(f"cannot use ledger URL {self.safe_url}: {exc}") from exc
         self.dialect = self.engine.dialect.name
+        self._placeholder = "?" if self.dialect == "sqlite" else "%s"
+        self._writer: Any = None
+        self._driver_error: type[Exception] = self.engine.dialect.loaded_dbapi.Error
         if self.dialect == "sqlite":
             event.listen(self.engine, "connect", _sqlite_on_connect)
             event.listen(self.engine, "begin", _sqlite_on_begin)
@@ -220,6 +253,10 @@ class LedgerStore:
 
     def close(self) -> None:
         """Release every database connection."""
+        if self._writer is not None:
+            with suppress(Exception):
+                self._writer.close()
+            self._writer = None
         self.engine.dispose()
 
     @contextmanager
@@ -228,6 +265,12 @@ class LedgerStore:
             yield
         except sa_exc.DBAPIError as exc:
             detail = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+            raise StoreError(
+                f"ledger database {self.safe_url}: {action} failed: {detail}",
+                hint="check that the database is reachable and is a tidegate ledger",
+            ) from exc
+        except self._driver_error as exc:
+            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise StoreError(
                 f"ledger database {self.safe_url}: {action} failed: {detail}",
                 hint="check that the database is reachable and is a tidegate ledger",
@@ -273,13 +316,30 @@ class LedgerStore:
 
     @contextmanager
     def write(self) -> Iterator[WriteTransaction]:
-        """Run one serialized write transaction; it is durable once this block exits."""
-        with self._errors("writing"), self.engine.connect() as raw:
-            conn = raw.execution_options(sqlite_begin="IMMEDIATE")
-            with conn.begin():
-                if self.dialect == "postgresql":
-                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK_KEY})")
-                yield WriteTransaction(conn)
+        """Run one serialized write transaction; it is durable once this block exits.
+
+        Writes reuse one driver connection (appends are the hot path); after any failure it is
+        discarded and the next write opens a fresh one.
+        """
+        with self._errors("writing"):
+            if self._writer is None:
+                self._writer = self.engine.raw_connection()
+            connection = self._writer
+            try:
+                cursor = connection.cursor()
+                if self.dialect == "sqlite":
+                    cursor.execute("BEGIN IMMEDIATE")
+                else:
+                    cursor.execute(f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK_KEY})")
+                yield WriteTransaction(cursor, self._placeholder, self.dialect)
+                connection.commit()
+            except BaseException:
+                self._writer = None
+                with suppress(Exception):
+                    connection.rollback()
+                with suppress(Exception):
+                    connection.close()
+                raise
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -291,8 +351,16 @@ class LedgerStore:
 
     def size(self) -> int:
         """Return the number of entries (last sequence number + 1)."""
-        with self.read() as conn:
-            last = conn.execute(select(func.max(ENTRY.c.seq))).scalar()
+        with self._errors("reading the ledger size"):
+            connection = self.engine.raw_connection()
+            try:
+                cursor = connection.cursor()
+                cursor.execute("SELECT max(seq) FROM entry")
+                row: Any = cursor.fetchone()
+                last = row[0]
+                connection.commit()
+            finally:
+                connection.close()
         return 0 if last is None else int(last) + 1
 
     def count(self) -> int:
@@ -301,9 +369,15 @@ class LedgerStore:
             return int(conn.execute(select(func.count()).select_from(ENTRY)).scalar_one())
 
     def nodes(self, ids: Sequence[NodeId]) -> dict[NodeId, bytes]:
-        """Return stored tree node hashes."""
-        with self.read() as conn:
-            return _fetch_nodes(conn, ids)
+        """Return stored tree node hashes (a hot path: proofs, verify)."""
+        with self._errors("reading tree nodes"):
+            connection = self.engine.raw_connection()
+            try:
+                found = _fetch_nodes_raw(connection.cursor(), self._placeholder, ids)
+                connection.commit()
+                return found
+            finally:
+                connection.close()
 
     def entry(self, seq: int) -> StoredEntry | None:
         """Return the entry with this sequence number, if stored."""
@@ -328,6 +402,50 @@ class LedgerStore:
                 return
             yield rows
             cursor = rows[-1].seq + 1
+
+    def seq_ranges(self, chunk: int) -> Iterator[tuple[int, int]]:
+        """Yield [start, stop) ranges of sequence numbers holding ``chunk`` entries each.
+
+        Bounded by rows, not numbers, so a hostile sequence number (say 10**15) costs nothing.
+        """
+        ph = self._placeholder
+        query = f"SELECT seq FROM entry WHERE seq >= {ph} ORDER BY seq LIMIT 1 OFFSET {ph}"
+        with self._errors("reading entries"):
+            connection = self.engine.raw_connection()
+            try:
+                cursor = connection.cursor()
+                cursor.execute(query, (0, 0))
+                row: Any = cursor.fetchone()
+                start = None if row is None else int(row[0])
+                while start is not None:
+                    cursor.execute(query, (start, chunk))
+                    row = cursor.fetchone()
+                    stop = None if row is None else int(row[0])
+                    yield start, (stop if stop is not None else 2**63 - 1)
+                    start = stop
+                connection.commit()
+            finally:
+                connection.close()
+
+    def entry_rows(self, start: int, stop: int) -> list[tuple[int, bytes, bytes]]:
+        """Return (seq, stored leaf hash, entry bytes) for start <= seq < stop (verify's hot path)."""
+        ph = self._placeholder
+        with self._errors("reading entries"):
+            connection = self.engine.raw_connection()
+            try:
+                cursor = connection.cursor()
+                cursor.execute(
+                    f"SELECT seq, leaf_hash, envelope FROM entry WHERE seq >= {ph} AND seq < {ph} ORDER BY seq",
+                    (start, stop),
+                )
+                rows = [
+                    (int(seq), bytes(leaf), bytes(envelope))
+                    for seq, leaf, envelope in cursor.fetchall()
+                ]
+                connection.commit()
+                return rows
+            finally:
+                connection.close()
 
     def blobs(self, digests: Sequence[str]) -> dict[str, StoredBlob]:
         """Return the stored blobs with these sha256 digests."""

@@ -7,6 +7,7 @@ import json
 import os
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 
 from tidegate._time import parse_time
@@ -29,11 +30,15 @@ class TrustedKey:
         """The key id derived from the public key."""
         return key_id(self.public_key)
 
+    @cached_property
+    def _window(self) -> tuple[datetime, datetime | None]:
+        until = None if self.valid_until is None else parse_time(self.valid_until)
+        return parse_time(self.valid_from), until
+
     def covers(self, moment: datetime) -> bool:
         """Return whether an entry stamped ``moment`` falls inside this key's window."""
-        if moment < parse_time(self.valid_from):
-            return False
-        return self.valid_until is None or moment <= parse_time(self.valid_until)
+        start, until = self._window
+        return start <= moment and (until is None or moment <= until)
 
 
 @dataclass(frozen=True)

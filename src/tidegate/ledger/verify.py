@@ -17,7 +17,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from multiprocessing import get_context
-from typing import Any
+from typing import Any, NamedTuple
 
 import nacl.exceptions
 import nacl.signing
@@ -75,6 +75,7 @@ PARALLEL_THRESHOLD = 4000
 """Below this many entries, starting worker processes costs more than it saves."""
 _CHUNK = 2000
 _MAX_FAILURES = 1000
+_MAX_LISTED_GAP = 20
 
 
 @dataclass(frozen=True)
@@ -152,9 +153,8 @@ def failure_order(failure: Failure) -> tuple[int, int, int]:
     return (failure.seq is None, failure.seq or 0, CAUSAL_ORDER.index(failure.reason))
 
 
-@dataclass(frozen=True)
-class EntryCheck:
-    """The context-free facts about one entry, computed on a worker."""
+class EntryCheck(NamedTuple):
+    """The context-free facts about one entry, computed on a worker (a tuple: cheap to pickle)."""
 
     row_seq: int
     stored_leaf: bytes
@@ -172,16 +172,26 @@ class EntryCheck:
 
 
 _worker_keys: dict[str, nacl.signing.VerifyKey] = {}
+_worker_store: list[LedgerStore] = []
 
 
-def _init_worker(keys: dict[str, bytes]) -> None:
+def _init_worker(keys: dict[str, bytes], url: str | None) -> None:
     _worker_keys.clear()
     _worker_keys.update({keyid: nacl.signing.VerifyKey(raw) for keyid, raw in keys.items()})
+    _worker_store.clear()
+    if url is not None:
+        # A forked worker MUST NOT use the parent's connections: it opens its own.
+        _worker_store.append(LedgerStore(url))
 
 
 def check_entries(rows: Sequence[tuple[int, bytes, bytes]]) -> list[EntryCheck]:
     """Parse entries and check their signatures against the worker's keys."""
     return [_check_entry(seq, stored, envelope) for seq, stored, envelope in rows]
+
+
+def check_range(start: int, stop: int) -> list[EntryCheck]:
+    """Read entries start <= seq < stop from the worker's own connection and check them."""
+    return check_entries(_worker_store[0].entry_rows(start, stop))
 
 
 def _check_entry(row_seq: int, stored_leaf: bytes, envelope: bytes) -> EntryCheck:
@@ -266,17 +276,15 @@ class _Chain:
         self.prev_leaf: bytes | None = None
         self.retired: set[str] = set()
         self.has_gap = False
+        self.next_seq = 0
         self.created: list[tuple[NodeId, bytes]] = []
 
     def feed(self, check: EntryCheck) -> None:
         report = self.report
         seq = check.row_seq
-        if seq != self.tree.size:
-            for missing in range(self.tree.size, seq):
-                report.fail(
-                    missing, MISSING_ENTRY, f"entry {missing} is missing: sequence jumps to {seq}"
-                )
-            self.fill_gap(seq)
+        if seq != self.next_seq:
+            self._gap(seq)
+        self.next_seq = seq + 1
         if check.stored_leaf != check.leaf_hash:
             report.fail(
                 seq, LEAF_HASH_MISMATCH, "stored leaf hash does not match the entry's bytes"
@@ -295,15 +303,22 @@ class _Chain:
                 )
             self._check_signers(check)
         self.prev_leaf = check.leaf_hash
-        self.created += self.tree.append(check.leaf_hash)
-        self.check_checkpoint()
-
-    def fill_gap(self, seq: int) -> None:
-        # Missing leaves cannot be hashed; the tree is padded so later sizes still line up,
-        # and the resulting root mismatches are reported against the checkpoints.
-        while self.tree.size < seq:
-            self.tree.append(b"\x00" * 32)
+        if not self.has_gap:
+            self.created += self.tree.append(check.leaf_hash)
             self.check_checkpoint()
+
+    def _gap(self, seq: int) -> None:
+        # Missing leaves cannot be hashed: from the first gap on, the tree (and so every root,
+        # node and checkpoint beyond it) cannot be recomputed; the gap itself is the failure.
+        first, count = self.next_seq, seq - self.next_seq
+        for missing in range(first, first + min(count, _MAX_LISTED_GAP)):
+            self.report.fail(missing, MISSING_ENTRY, f"entry {missing} is missing")
+        if count > _MAX_LISTED_GAP:
+            self.report.fail(
+                first + _MAX_LISTED_GAP,
+                MISSING_ENTRY,
+                f"entries {first + _MAX_LISTED_GAP}..{seq - 1} are missing too ({count} in all)",
+            )
         self.prev_leaf = None
         self.has_gap = True
 
@@ -402,7 +417,7 @@ def verify_ledger(
     trusted = _trusted_checkpoint(trusted_checkpoint, trust, report)
     if trusted is not None:
         report.trusted_checkpoint_size = trusted.size
-    total = store.size()
+    total = store.count()
     chain = _Chain(report, trust, checkpoints, trusted)
     chain.check_checkpoint()  # a checkpoint of the empty tree
     mismatched_nodes: set[NodeId] = set()
@@ -418,8 +433,10 @@ def verify_ledger(
         done += len(checks)
         if progress is not None:
             progress(done, total)
-    report.size = chain.tree.size
-    report.root_hash = chain.tree.root()
+    report.size = chain.next_seq
+    report.root_hash = b"" if chain.has_gap else chain.tree.root()
+    if chain.has_gap:
+        report.notes.append("entries are missing: the Merkle root cannot be recomputed")
     _check_coverage(report, checkpoints, trusted)
     return report
 
@@ -480,22 +497,20 @@ def _checked_chunks(
     store: LedgerStore, trust: TrustPolicy, total: int, workers: int | None
 ) -> Iterator[list[EntryCheck]]:
     keys = {k.keyid: k.public_key for k in trust.keys}
-    chunks = (
-        [(e.seq, e.leaf_hash, e.envelope) for e in chunk] for chunk in store.entries(chunk=_CHUNK)
-    )
+    ranges = store.seq_ranges(_CHUNK)
     count = workers if workers is not None else (os.cpu_count() or 1)
     if count <= 1 or total < PARALLEL_THRESHOLD:
-        _init_worker(keys)
-        for rows in chunks:
-            yield check_entries(rows)
+        _init_worker(keys, None)
+        for start, stop in ranges:
+            yield check_entries(store.entry_rows(start, stop))
         return
     context = get_context("fork")
     with ProcessPoolExecutor(
-        count, mp_context=context, initializer=_init_worker, initargs=(keys,)
+        count, mp_context=context, initializer=_init_worker, initargs=(keys, store.url)
     ) as pool:
         pending: list[Future[list[EntryCheck]]] = []
-        for rows in chunks:
-            pending.append(pool.submit(check_entries, rows))
+        for start, stop in ranges:
+            pending.append(pool.submit(check_range, start, stop))
             if len(pending) >= 2 * count:
                 yield pending.pop(0).result()
         for future in pending:

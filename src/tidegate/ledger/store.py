@@ -342,6 +342,17 @@ class LedgerStore:
                 raise
 
     @contextmanager
+    def _cursor(self, action: str) -> Iterator[Any]:
+        """Yield a driver cursor for a short read on the hot path (proofs, verify)."""
+        with self._errors(action):
+            connection = self.engine.raw_connection()
+            try:
+                yield connection.cursor()
+                connection.commit()
+            finally:
+                connection.close()
+
+    @contextmanager
     def read(self) -> Iterator[Connection]:
         """Open a read-only snapshot for consistent multi-query reads."""
         with self._errors("reading"), self.engine.connect() as conn, conn.begin():
@@ -351,16 +362,9 @@ class LedgerStore:
 
     def size(self) -> int:
         """Return the number of entries (last sequence number + 1)."""
-        with self._errors("reading the ledger size"):
-            connection = self.engine.raw_connection()
-            try:
-                cursor = connection.cursor()
-                cursor.execute("SELECT max(seq) FROM entry")
-                row: Any = cursor.fetchone()
-                last = row[0]
-                connection.commit()
-            finally:
-                connection.close()
+        with self._cursor("reading the ledger size") as cursor:
+            cursor.execute("SELECT max(seq) FROM entry")
+            last = cursor.fetchone()[0]
         return 0 if last is None else int(last) + 1
 
     def count(self) -> int:
@@ -370,14 +374,8 @@ class LedgerStore:
 
     def nodes(self, ids: Sequence[NodeId]) -> dict[NodeId, bytes]:
         """Return stored tree node hashes (a hot path: proofs, verify)."""
-        with self._errors("reading tree nodes"):
-            connection = self.engine.raw_connection()
-            try:
-                found = _fetch_nodes_raw(connection.cursor(), self._placeholder, ids)
-                connection.commit()
-                return found
-            finally:
-                connection.close()
+        with self._cursor("reading tree nodes") as cursor:
+            return _fetch_nodes_raw(cursor, self._placeholder, ids)
 
     def entry(self, seq: int) -> StoredEntry | None:
         """Return the entry with this sequence number, if stored."""
@@ -410,42 +408,29 @@ class LedgerStore:
         """
         ph = self._placeholder
         query = f"SELECT seq FROM entry WHERE seq >= {ph} ORDER BY seq LIMIT 1 OFFSET {ph}"
-        with self._errors("reading entries"):
-            connection = self.engine.raw_connection()
-            try:
-                cursor = connection.cursor()
-                cursor.execute(query, (0, 0))
-                row: Any = cursor.fetchone()
-                start = None if row is None else int(row[0])
-                while start is not None:
-                    cursor.execute(query, (start, chunk))
-                    row = cursor.fetchone()
-                    stop = None if row is None else int(row[0])
-                    yield start, (stop if stop is not None else 2**63 - 1)
-                    start = stop
-                connection.commit()
-            finally:
-                connection.close()
+        with self._cursor("reading entries") as cursor:
+            cursor.execute(query, (0, 0))
+            row: Any = cursor.fetchone()
+            start = None if row is None else int(row[0])
+            while start is not None:
+                cursor.execute(query, (start, chunk))
+                row = cursor.fetchone()
+                stop = None if row is None else int(row[0])
+                yield start, (stop if stop is not None else 2**63 - 1)
+                start = stop
 
     def entry_rows(self, start: int, stop: int) -> list[tuple[int, bytes, bytes]]:
         """Return (seq, stored leaf hash, entry bytes) for start <= seq < stop (verify's hot path)."""
         ph = self._placeholder
-        with self._errors("reading entries"):
-            connection = self.engine.raw_connection()
-            try:
-                cursor = connection.cursor()
-                cursor.execute(
-                    f"SELECT seq, leaf_hash, envelope FROM entry WHERE seq >= {ph} AND seq < {ph} ORDER BY seq",
-                    (start, stop),
-                )
-                rows = [
-                    (int(seq), bytes(leaf), bytes(envelope))
-                    for seq, leaf, envelope in cursor.fetchall()
-                ]
-                connection.commit()
-                return rows
-            finally:
-                connection.close()
+        with self._cursor("reading entries") as cursor:
+            cursor.execute(
+                f"SELECT seq, leaf_hash, envelope FROM entry WHERE seq >= {ph} AND seq < {ph} ORDER BY seq",
+                (start, stop),
+            )
+            return [
+                (int(seq), bytes(leaf), bytes(envelope))
+                for seq, leaf, envelope in cursor.fetchall()
+            ]
 
     def blobs(self, digests: Sequence[str]) -> dict[str, StoredBlob]:
         """Return the stored blobs with these sha256 digests."""

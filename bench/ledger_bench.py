@@ -189,6 +189,17 @@ def loadavg() -> float | None:
         return None
 
 
+def page_cache_mib() -> float | None:
+    """The OS page cache size: when it is small, proofs on a big ledger read from disk."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("Cached:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
 # --- ledgers -------------------------------------------------------------------------------
 
 
@@ -197,7 +208,7 @@ class BenchLedger:
     """A fresh ledger (as tests/conftest.py's create_ledger builds it) and its trust policy."""
 
     url: str
-    key: SigningKey
+    key: SigningKey | None  # None for a reused (read-only) cached ledger
     trust: TrustPolicy
     ledger: Ledger
 
@@ -322,6 +333,36 @@ def build_ledger(url: str, size: int, batch: int, what: str) -> tuple[BenchLedge
     elapsed = time.perf_counter() - start
     bench.ledger.checkpoint()
     log(f"  built {what}: {size:,} entries in {elapsed:.1f} s ({size / elapsed:,.0f}/s)")
+    return bench, elapsed
+
+
+def big_ledger(
+    lite: SQLiteBackend, cache: Path | None, size: int, batch: int
+) -> tuple[BenchLedger, float | None]:
+    """A SQLite ledger of ``size`` entries: built in the run's temp dir, or kept in ``cache``.
+
+    A cached ledger is reused when its entry count matches; it is opened read-only (the
+    signing key is not kept), which verify and proofs do not need. Returns the build time.
+    """
+    if cache is None:
+        return build_ledger(lite.new_url(f"big{size}"), size, batch, f"{size:,}")
+    cache.mkdir(parents=True, exist_ok=True)
+    path = cache / f"ledger-v{FORMAT_VERSION}-{size}.db"
+    sidecar = path.with_suffix(".json")
+    url = sqlite_url(path)
+    if path.exists() and sidecar.exists():
+        store = LedgerStore(url)
+        if store.size() == size:
+            public_key = bytes.fromhex(json.loads(sidecar.read_text())["public_key"])
+            trust = TrustPolicy(ORIGIN, (TrustedKey(public_key, "2000-01-01T00:00:00.000Z"),))
+            log(f"  reusing {path}")
+            ledger = Ledger(store, origin=ORIGIN, signer=None, actor="bench")
+            return BenchLedger(url, None, trust, ledger), None
+        store.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    bench, elapsed = build_ledger(url, size, batch, f"{size:,} (kept in {cache})")
+    sidecar.write_text(json.dumps({"public_key": bench.trust.keys[0].public_key.hex()}) + "\n")
     return bench, elapsed
 
 
@@ -672,9 +713,9 @@ def machine_info(pg: PostgresBackend | None) -> dict[str, Any]:
     }
     try:
         env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}  # never rewrite the index
-        git = {"cwd": REPO, "capture_output": True, "text": True, "env": env, "check": False}
-        head = subprocess.run(["git", "rev-parse", "HEAD"], **git)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], **git)
+        git: dict[str, Any] = {"cwd": REPO, "capture_output": True, "text": True, "env": env}
+        head = subprocess.run(["git", "rev-parse", "HEAD"], check=False, **git)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], check=False, **git)
         info["git_commit"] = head.stdout.strip() or None
         info["src_modified"] = bool(dirty.stdout.strip())
     except OSError:
@@ -710,6 +751,9 @@ def print_report(
     )
     if pg_note:
         out(f"  {pg_note}")
+    cached = info.get("page_cache_mib", {})
+    if cached:
+        out("  OS page cache, MiB: " + ", ".join(f"{k} {v:,.0f}" for k, v in cached.items() if v))
     load = info.get("load_average_1min", {})
     out(
         "  1-min load average: "
@@ -787,6 +831,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--tmp-dir", type=Path, help="where the temporary ledgers go (default: system temp)"
     )
+    parser.add_argument(
+        "--ledger-cache",
+        type=Path,
+        help="keep the big SQLite ledgers (verify, proofs) in DIR and reuse them in later runs",
+    )
     args = parser.parse_args(argv)
 
     plan = QUICK if args.quick else FULL
@@ -815,6 +864,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     lite = SQLiteBackend(root)
     figures: list[Figure] = []
     loads: dict[str, float | None] = {"start": loadavg()}
+    cache: dict[str, float | None] = {"start": page_cache_mib()}
     if (loads["start"] or 0) > 0.5:
         log(f"warning: load average is {loads['start']:.2f}: other work will skew the figures")
     try:
@@ -841,20 +891,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             for size in sizes:
                 log(f"[build] SQLite ledger of {size:,} entries")
-                bench, elapsed = build_ledger(
-                    lite.new_url(f"big{size}"), size, plan.build_batch, f"{size:,}"
-                )
-                figures.append(
-                    Figure(
-                        f"build.{size}",
-                        f"build {size:,}",
-                        "sqlite",
-                        "entries/s",
-                        [size / elapsed],
-                        None,
-                        {"ledger_entries": size, "batch_size": plan.build_batch},
+                bench, elapsed = big_ledger(lite, args.ledger_cache, size, plan.build_batch)
+                if elapsed is not None:
+                    figures.append(
+                        Figure(
+                            f"build.{size}",
+                            f"build {size:,}",
+                            "sqlite",
+                            "entries/s",
+                            [size / elapsed],
+                            None,
+                            {"ledger_entries": size, "batch_size": plan.build_batch},
+                        )
                     )
-                )
                 big.append((size, bench))
             ledgers = dict(big)
             loads["before_verify"] = loadavg()
@@ -865,6 +914,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         bench_verify(ledgers[plan.verify_size], plan.verify_size, plan, workers)
                     )
             loads["before_proofs"] = loadavg()
+            cache["before_proofs"] = page_cache_mib()
             if "proofs" in sections:
                 log("[proofs]")
                 for size in plan.proof_sizes:
@@ -885,7 +935,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             pg.close()
         shutil.rmtree(root, ignore_errors=True)
     loads["end"] = loadavg()
+    cache["end"] = page_cache_mib()
     info["load_average_1min"] = loads
+    info["page_cache_mib"] = cache
 
     print_report(figures, plan, info, pg_note)
     result = {

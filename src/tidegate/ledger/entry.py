@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tidegate.canonical import canonical_json, json_digest
+from tidegate.canonical import json_digest
 from tidegate.errors import FormatError
 
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
@@ -22,6 +22,7 @@ STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_PREFIX = "https://tidegate.dev/"
 PREDICATE_SUFFIX = "/v1"
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+_KEYID = re.compile(r"[0-9a-f]{16}")
 GENESIS_PREV = "0" * 64
 """The ``prev`` of entry 0: there is no previous leaf."""
 
@@ -101,12 +102,19 @@ def build_statement(
 
 def seal(payload: bytes, signatures: Sequence[tuple[str, bytes]]) -> bytes:
     """Return the entry bytes: the canonical DSSE envelope with (keyid, signature) pairs."""
-    envelope = {
-        "payload": base64.b64encode(payload).decode(),
-        "payloadType": PAYLOAD_TYPE,
-        "signatures": [{"keyid": k, "sig": base64.b64encode(s).decode()} for k, s in signatures],
-    }
-    return canonical_json(envelope)
+    # Every value is base64 or a hex key id, so the RFC 8785 form is this template exactly
+    # (members in code-unit order, nothing to escape); test_entry checks it against JCS.
+    for keyid, _ in signatures:
+        if not _KEYID.fullmatch(keyid):
+            raise FormatError(f"key id {keyid!r} is not 16 lowercase hex digits")
+    sigs = ",".join(
+        f'{{"keyid":"{keyid}","sig":"{base64.b64encode(sig).decode()}"}}'
+        for keyid, sig in signatures
+    )
+    encoded = base64.b64encode(payload).decode()
+    return (
+        f'{{"payload":"{encoded}","payloadType":"{PAYLOAD_TYPE}","signatures":[{sigs}]}}'.encode()
+    )
 
 
 @dataclass(frozen=True)

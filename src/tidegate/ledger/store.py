@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, LargeBinary, create_engine, event, func, inspect, select
+from sqlalchemy import Engine, Integer, LargeBinary, create_engine, event, func, inspect, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -28,6 +28,8 @@ from tidegate.errors import StoreError
 from tidegate.ledger.merkle import NodeId, node_id_key
 
 FORMAT_VERSION = "1"
+KEY_INTEGER = BigInteger().with_variant(Integer, "sqlite")
+"""64-bit keys; on SQLite an INTEGER PRIMARY KEY is the rowid itself (no second index)."""
 ADVISORY_LOCK_KEY = 0x7469646567617465  # "tidegate"
 SQLITE_BUSY_TIMEOUT_MS = 120_000
 
@@ -44,7 +46,7 @@ class EntryRow(SQLModel, table=True):
     """One entry: its exact bytes plus columns copied out of it for listing."""
 
     __tablename__ = "entry"
-    seq: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    seq: int = Field(sa_column=Column(KEY_INTEGER, primary_key=True, autoincrement=False))
     leaf_hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     kind: str = Field(index=True)
     time: str
@@ -57,7 +59,7 @@ class TreeNodeRow(SQLModel, table=True):
     """A completed perfect subtree; ``id`` packs (level, index), see merkle.node_id_key."""
 
     __tablename__ = "tree_node"
-    id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    id: int = Field(sa_column=Column(KEY_INTEGER, primary_key=True, autoincrement=False))
     hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
@@ -76,7 +78,7 @@ class CheckpointRow(SQLModel, table=True):
     """A signed checkpoint note issued by this ledger."""
 
     __tablename__ = "checkpoint"
-    size: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    size: int = Field(sa_column=Column(KEY_INTEGER, primary_key=True, autoincrement=False))
     root_hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     note: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created: str

@@ -49,12 +49,13 @@ class TrustPolicy:
     keys: tuple[TrustedKey, ...]
     windows_enforced: bool = True
 
+    @cached_property
+    def _by_id(self) -> dict[str, TrustedKey]:
+        return {k.keyid: k for k in self.keys}
+
     def key(self, keyid: str) -> TrustedKey | None:
         """Return the trusted key with this id, if any."""
-        for trusted in self.keys:
-            if trusted.keyid == keyid:
-                return trusted
-        return None
+        return self._by_id.get(keyid)
 
     def note_verifiers(self) -> list[NoteVerifier]:
         """Return note verifiers (key name = origin) for checking checkpoints."""

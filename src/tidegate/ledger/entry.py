@@ -163,7 +163,8 @@ def parse_entry(data: bytes) -> ParsedEntry:
     signatures cover the exact payload bytes, so any re-encoding is caught by the chain.
     """
     try:
-        envelope = json.loads(data)
+        # Decoding first skips json's encoding sniffing; JSON text is UTF-8 (RFC 8259).
+        envelope = json.loads(data.decode("utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise FormatError(f"envelope is not valid JSON ({exc})") from exc
     _require(isinstance(envelope, dict), "envelope is not a JSON object")
@@ -182,7 +183,7 @@ def parse_entry(data: bytes) -> ParsedEntry:
         set(envelope) == {"payload", "payloadType", "signatures"}, "envelope has unexpected fields"
     )
     try:
-        statement = json.loads(payload)
+        statement = json.loads(payload.decode("utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise FormatError(f"payload is not valid JSON ({exc})") from exc
     _require(isinstance(statement, dict), "statement is not a JSON object")

@@ -32,6 +32,7 @@ KEY_INTEGER = BigInteger().with_variant(Integer, "sqlite")
 """64-bit keys; on SQLite an INTEGER PRIMARY KEY is the rowid itself (no second index)."""
 ADVISORY_LOCK_KEY = 0x7469646567617465  # "tidegate"
 SQLITE_BUSY_TIMEOUT_MS = 120_000
+_MULTI_ROW_LIMIT = 16
 
 
 class MetaRow(SQLModel, table=True):
@@ -157,6 +158,19 @@ class WriteTransaction:
         """Return the stored hashes of the given tree nodes (absent ones omitted)."""
         return _fetch_nodes_raw(self._cursor, self._ph, ids)
 
+    def _insert(self, into: str, rows: Sequence[tuple[Any, ...]], suffix: str = "") -> None:
+        """Insert rows: a few in one multi-row statement (one round trip), many with executemany."""
+        if not rows:
+            return
+        one = "(" + ", ".join([self._ph] * len(rows[0])) + ")"
+        if len(rows) <= _MULTI_ROW_LIMIT:
+            values = ", ".join([one] * len(rows))
+            self._cursor.execute(
+                f"INSERT INTO {into} VALUES {values}{suffix}", [v for r in rows for v in r]
+            )
+        else:
+            self._cursor.executemany(f"INSERT INTO {into} VALUES {one}{suffix}", rows)
+
     def insert(
         self,
         entries: Sequence[Mapping[str, Any]],
@@ -164,16 +178,13 @@ class WriteTransaction:
         blobs: Sequence[Mapping[str, Any]],
     ) -> None:
         """Insert entry, node and blob rows (blobs already present are kept as they are)."""
-        ph = self._ph
-        if blobs:
-            self._cursor.executemany(
-                f"INSERT INTO blob (sha256, size, content, created, purged_at) "
-                f"VALUES ({ph}, {ph}, {ph}, {ph}, NULL) ON CONFLICT (sha256) DO NOTHING",
-                [(b["sha256"], b["size"], b["content"], b["created"]) for b in blobs],
-            )
-        self._cursor.executemany(
-            f"INSERT INTO entry (seq, leaf_hash, kind, time, actor, keyid, envelope) "
-            f"VALUES ({ph}, {ph}, {ph}, {ph}, {ph}, {ph}, {ph})",
+        self._insert(
+            "blob (sha256, size, content, created)",
+            [(b["sha256"], b["size"], b["content"], b["created"]) for b in blobs],
+            " ON CONFLICT (sha256) DO NOTHING",
+        )
+        self._insert(
+            "entry (seq, leaf_hash, kind, time, actor, keyid, envelope)",
             [
                 (
                     e["seq"],
@@ -187,10 +198,7 @@ class WriteTransaction:
                 for e in entries
             ],
         )
-        self._cursor.executemany(
-            f"INSERT INTO tree_node (id, hash) VALUES ({ph}, {ph})",
-            [(node_id_key(n), h) for n, h in nodes],
-        )
+        self._insert("tree_node (id, hash)", [(node_id_key(n), h) for n, h in nodes])
 
     def insert_checkpoint(self, row: Mapping[str, Any]) -> None:
         """Store a checkpoint unless one of the same size exists."""

@@ -6,6 +6,7 @@ import base64
 import secrets
 import shutil
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from tidegate.config import (
     write_config,
 )
 from tidegate.errors import ConfigError, StoreError, TidegateError
-from tidegate.ledger.keys import generate_key, load_key, write_key
+from tidegate.ledger.keys import generate_key, load_key, load_public_key, write_key
 from tidegate.ledger.kinds import KEY_ROTATED
 from tidegate.ledger.log import AppendedEntry, AppendRequest, Ledger
 from tidegate.ledger.note import check_key_name
@@ -103,6 +104,25 @@ def open_ledger(settings: Settings, *, writable: bool) -> Ledger:
         store.close()
         raise
     return Ledger(store, origin=origin, signer=signer, actor=settings.actor)
+
+
+def verification_trust(
+    store: LedgerStore, public_keys: Sequence[tuple[str, bytes]], trust_path: Path
+) -> TrustPolicy:
+    """Return the trust policy for `ledger verify`.
+
+    Given public keys (source, PEM or note verifier key bytes), only they are trusted and key
+    windows are not enforced: the auditor's check with nothing but a public key. Otherwise the
+    trust file is used.
+    """
+    if not public_keys:
+        return load_trust(trust_path)
+    origin = store.meta()["origin"]
+    keys = [
+        TrustedKey(load_public_key(data, source=source, note_name=origin).public_key, "")
+        for source, data in public_keys
+    ]
+    return TrustPolicy(origin, tuple(keys), windows_enforced=False)
 
 
 @dataclass(frozen=True)

@@ -18,14 +18,13 @@ from tidegate.cli._console import emit, emit_bytes, is_interactive, say, stderr
 from tidegate.cli._state import state
 from tidegate.config import ENV_ACTOR
 from tidegate.errors import FormatError, LedgerError, TidegateError, UsageError
-from tidegate.home import open_ledger, open_store
+from tidegate.home import open_ledger, open_store, verification_trust
 from tidegate.ledger.entry import parse_entry
-from tidegate.ledger.keys import load_public_key
 from tidegate.ledger.kinds import KIND_SCHEMAS, USER_APPENDABLE, validate_body
 from tidegate.ledger.log import AppendRequest, Ledger
 from tidegate.ledger.note import open_checkpoint
 from tidegate.ledger.proof import parse_consistency_proof
-from tidegate.ledger.trust import TrustedKey, TrustPolicy, load_trust
+from tidegate.ledger.trust import load_trust
 from tidegate.ledger.verify import VerifyReport, failure_order, verify_ledger
 
 app = typer.Typer(help="Append to, inspect, prove and verify the ledger.", no_args_is_help=True)
@@ -263,27 +262,6 @@ def consistency(
     emit(str(out))
 
 
-def _trust_for_verify(
-    ctx: typer.Context, pubkeys: list[Path], trust_file: Path | None
-) -> tuple[TrustPolicy, Any]:
-    settings = state(ctx).settings()
-    store = open_store(settings)
-    try:
-        origin = store.meta()["origin"]
-    except TidegateError:
-        store.close()
-        raise
-    if pubkeys:
-        keys = []
-        for path in pubkeys:
-            data = _read_input(str(path), "public key", 64 * 1024)
-            keys.append(
-                TrustedKey(load_public_key(data, source=str(path), note_name=origin).public_key, "")
-            )
-        return TrustPolicy(origin, tuple(keys), windows_enforced=False), store
-    return load_trust(trust_file or settings.trust_path), store
-
-
 def _render_report(report: VerifyReport) -> str:
     lines: list[str] = []
     if report.ok:
@@ -337,10 +315,19 @@ def verify(
     ] = None,
 ) -> None:
     """Verify every entry, signature, link, blob and checkpoint. Exit 0 intact, 1 failed, 2 usage."""
+    if pubkey and trust is not None:
+        raise UsageError("give --pubkey or --trust, not both")
     checkpoint_bytes = None
     if trusted_checkpoint is not None:
         checkpoint_bytes = _read_input(str(trusted_checkpoint), "trusted checkpoint", 64 * 1024)
-    policy, store = _trust_for_verify(ctx, pubkey or [], trust)
+    settings = state(ctx).settings()
+    public_keys = [(str(p), _read_input(str(p), "public key", 64 * 1024)) for p in pubkey or []]
+    store = open_store(settings)
+    try:
+        policy = verification_trust(store, public_keys, trust or settings.trust_path)
+    except TidegateError:
+        store.close()
+        raise
     try:
         if is_interactive():
             with Progress(

@@ -119,6 +119,8 @@ class Ledger:
     def append_batch(self, requests: Sequence[AppendRequest]) -> list[AppendedEntry]:
         """Append entries in one transaction: all become durable together, or none does."""
         signer = self._require_signer()
+        if not requests:
+            return []
         prepared = [
             self._prepare(r, f"batch item {i}" if len(requests) > 1 else "body")
             for i, r in enumerate(requests)

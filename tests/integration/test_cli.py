@@ -372,3 +372,19 @@ def test_console_script_runs_as_a_process(project: Cli, tmp_path: Path) -> None:
     )
     assert bad.returncode == 2
     assert "Traceback" not in bad.stderr
+
+
+def test_verify_shows_progress_on_a_terminal(
+    project: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import tidegate.cli._ledger as ledger_cli
+
+    monkeypatch.setattr(ledger_cli, "is_interactive", lambda: True)
+    body = write(tmp_path / "b.json", '{"message": "x"}')
+    for _ in range(3):
+        project("ledger", "append", "--body", body)
+    code, out, err = project("ledger", "verify")
+    assert code == 0
+    assert out.startswith("ledger intact: 3 entries")
+    assert "verifying" in err
+    assert "3/3" in err

@@ -336,11 +336,12 @@ def verify(
                 MofNCompleteColumn(),
                 TimeRemainingColumn(),
                 console=stderr,
+                auto_refresh=False,  # no refresh thread: verify forks its workers
             ) as bar:
                 task = bar.add_task("verify", total=None)
 
                 def advance(done: int, total: int) -> None:
-                    bar.update(task, completed=done, total=total)
+                    bar.update(task, completed=done, total=total, refresh=True)
 
                 report = verify_ledger(
                     store,

@@ -19,6 +19,7 @@ from tidegate.ledger.entry import (
     BlobRef,
     Subject,
     build_statement,
+    encode_statement,
     pae,
     parse_entry,
     seal,
@@ -148,3 +149,44 @@ def test_any_predicate_field_value_is_parsed_or_named(field: str, value: object)
     statement = {**GOOD, "predicate": {**GOOD["predicate"], field: value}}  # type: ignore[dict-item]
     with contextlib.suppress(FormatError):
         parse_entry(envelope_with(statement))
+
+
+@given(
+    body=bodies,
+    seq=st.integers(0, 2**53 - 1),
+    actor=st.text(max_size=30),
+    kind=st.sampled_from(["note", "key.rotated", "run.started"]),
+    subjects=st.lists(
+        st.builds(
+            Subject, st.text(max_size=10), st.text("0123456789abcdef", min_size=64, max_size=64)
+        ),
+        max_size=3,
+    ),
+    blobs=st.lists(
+        st.builds(
+            BlobRef,
+            st.text(max_size=10),
+            st.text("0123456789abcdef", min_size=64, max_size=64),
+            st.integers(0, 2**40),
+        ),
+        max_size=3,
+    ),
+)
+def test_encoded_statement_is_the_rfc8785_form(
+    body: dict[str, object],
+    seq: int,
+    actor: str,
+    kind: str,
+    subjects: list[Subject],
+    blobs: list[BlobRef],
+) -> None:
+    args = {
+        "kind": kind,
+        "seq": seq,
+        "prev": GENESIS_PREV,
+        "time": "2026-11-23T00:00:00.000Z",
+        "actor": actor,
+        "body": body,
+    }
+    expected = rfc8785.dumps(build_statement(**args, subjects=subjects, blobs=blobs))  # type: ignore[arg-type]
+    assert encode_statement(**args, subjects=subjects, blobs=blobs) == expected  # type: ignore[arg-type]

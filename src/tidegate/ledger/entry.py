@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tidegate.canonical import json_digest
+from tidegate.canonical import canonical_json, json_digest
 from tidegate.errors import FormatError
 
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
@@ -98,6 +99,51 @@ def build_statement(
         "predicateType": predicate_type(kind),
         "predicate": predicate,
     }
+
+
+def encode_statement(
+    *,
+    kind: str,
+    seq: int,
+    prev: str,
+    time: str,
+    actor: str,
+    body: Mapping[str, Any],
+    subjects: Sequence[Subject] = (),
+    blobs: Sequence[BlobRef] = (),
+) -> bytes:
+    """Return the RFC 8785 bytes of ``build_statement(...)``, serializing the body only once.
+
+    The statement's members are written in JCS order by hand around the canonical body (the
+    append hot path); test_entry checks the result against the rfc8785 package.
+    """
+    body_json = canonical_json(dict(body))
+    subject_list = [{"name": "body", "digest": {"sha256": hashlib.sha256(body_json).hexdigest()}}]
+    subject_list += [{"name": s.name, "digest": {"sha256": s.sha256}} for s in subjects]
+    parts = [
+        b'{"_type":',
+        canonical_json(STATEMENT_TYPE),
+        b',"predicate":{"actor":',
+        canonical_json(actor),
+    ]
+    if blobs:
+        parts += [b',"blobs":', canonical_json([b.as_json() for b in blobs])]
+    parts += [
+        b',"body":',
+        body_json,
+        b',"prev":',
+        canonical_json(prev),
+        b',"seq":',
+        canonical_json(seq),
+        b',"time":',
+        canonical_json(time),
+        b'},"predicateType":',
+        canonical_json(predicate_type(kind)),
+        b',"subject":',
+        canonical_json(subject_list),
+        b"}",
+    ]
+    return b"".join(parts)
 
 
 def seal(payload: bytes, signatures: Sequence[tuple[str, bytes]]) -> bytes:

@@ -8,14 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tidegate._time import utc_now
-from tidegate.canonical import canonical_json
 from tidegate.errors import EntryRejected, LedgerError, StoreError
 from tidegate.ledger.entry import (
     GENESIS_PREV,
     PAYLOAD_TYPE,
     BlobRef,
     Subject,
-    build_statement,
+    encode_statement,
     pae,
     seal,
 )
@@ -136,7 +135,7 @@ class Ledger:
             for request, blob_refs in prepared:
                 seq = tree.size
                 actor = request.actor or self.actor
-                statement = build_statement(
+                payload = encode_statement(
                     kind=request.kind,
                     seq=seq,
                     prev=prev,
@@ -146,7 +145,6 @@ class Ledger:
                     subjects=request.subjects,
                     blobs=blob_refs,
                 )
-                payload = canonical_json(statement)
                 message = pae(PAYLOAD_TYPE, payload)
                 signers = [signer, *request.co_signers]
                 envelope = seal(payload, [(k.keyid, k.sign(message)) for k in signers])

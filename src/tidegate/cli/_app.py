@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from tidegate import __version__
-from tidegate.cli import _init, _keys, _ledger
+from tidegate.cli import _init, _keys, _ledger, _witness
 from tidegate.cli._state import CliState
 from tidegate.config import ENV_DIR
 
@@ -57,3 +57,4 @@ def root(
 app.command("init")(_init.init)
 app.add_typer(_keys.app, name="keys")
 app.add_typer(_ledger.app, name="ledger")
+app.add_typer(_witness.app, name="witness")

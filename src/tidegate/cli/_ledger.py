@@ -26,6 +26,7 @@ from tidegate.ledger.note import open_checkpoint
 from tidegate.ledger.proof import parse_consistency_proof
 from tidegate.ledger.trust import load_trust
 from tidegate.ledger.verify import VerifyReport, failure_order, verify_ledger
+from tidegate.ledger.witness import load_witness_key
 
 app = typer.Typer(help="Append to, inspect, prove and verify the ledger.", no_args_is_help=True)
 
@@ -313,10 +314,22 @@ def verify(
         int | None,
         typer.Option(help="Signature-checking processes (default: one per core).", min=1),
     ] = None,
+    witness_key: Annotated[
+        list[Path] | None,
+        typer.Option(
+            metavar="FILE",
+            help="Require a cosignature by this witness (its vkey) on the trusted, else the "
+            "latest, checkpoint; repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Verify every entry, signature, link, blob and checkpoint. Exit 0 intact, 1 failed, 2 usage."""
     if pubkey and trust is not None:
         raise UsageError("give --pubkey or --trust, not both")
+    witnesses = [
+        load_witness_key(_read_input(str(p), "witness key", 64 * 1024), source=str(p))
+        for p in witness_key or []
+    ]
     checkpoint_bytes = None
     if trusted_checkpoint is not None:
         checkpoint_bytes = _read_input(str(trusted_checkpoint), "trusted checkpoint", 64 * 1024)
@@ -349,10 +362,15 @@ def verify(
                     trusted_checkpoint=checkpoint_bytes,
                     workers=workers,
                     progress=advance,
+                    witness_keys=witnesses,
                 )
         else:
             report = verify_ledger(
-                store, policy, trusted_checkpoint=checkpoint_bytes, workers=workers
+                store,
+                policy,
+                trusted_checkpoint=checkpoint_bytes,
+                workers=workers,
+                witness_keys=witnesses,
             )
     finally:
         store.close()

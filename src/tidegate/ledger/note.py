@@ -1,8 +1,12 @@
 """C2SP signed notes (c2sp.org/signed-note) and checkpoints (c2sp.org/tlog-checkpoint).
 
-Only Ed25519 note signatures (type 0x01) are produced and accepted. A key hash is the first
+Ed25519 note signatures (type 0x01) are produced and accepted. A key hash is the first
 four bytes of SHA-256(name || 0x0A || 0x01 || public key); a verifier key is written
 ``name+hex(key hash)+base64(0x01 || public key)``, the form Go's sumdb/note reads.
+
+Witnesses add Ed25519 cosignatures (c2sp.org/tlog-cosignature, cosignature/v1, type 0x04):
+the key hash uses the type byte 0x04, the signature is an 8-byte big-endian timestamp and an
+Ed25519 signature of ``cosignature/v1 LF time <timestamp> LF`` followed by the note text.
 """
 
 from __future__ import annotations
@@ -21,17 +25,46 @@ from tidegate.errors import FormatError
 from tidegate.ledger.merkle import HASH_SIZE
 
 ED25519_ALGORITHM = 0x01
+COSIGNATURE_ALGORITHM = 0x04
+"""Note signature type of an Ed25519 cosignature/v1 (c2sp.org/tlog-cosignature)."""
+COSIGNATURE_HEADER = b"cosignature/v1\n"
+COSIGNATURE_SIZE = 8 + 64
+"""Bytes of a cosignature after its key hash: a u64 timestamp and an Ed25519 signature."""
+MAX_COSIGNATURE_TIME = 2**63 - 1
+_ALGORITHM_NAMES = {
+    ED25519_ALGORITHM: "Ed25519 (type 0x01)",
+    COSIGNATURE_ALGORITHM: "Ed25519 cosignature (type 0x04)",
+}
 SIGNATURE_PREFIX = "\u2014 "  # an em dash and a space start every signature line
 _NAME_RE = re.compile(r"[^\s+]+")
 _DECIMAL_RE = re.compile(r"0|[1-9][0-9]*")
 _MAX_SIGNATURES = 100
 
 
-def key_hash(name: str, public_key: bytes) -> bytes:
+def key_hash(name: str, public_key: bytes, algorithm: int = ED25519_ALGORITHM) -> bytes:
     """Return the 4-byte key hash that prefixes every note signature by this key."""
-    return hashlib.sha256(name.encode() + b"\n" + bytes([ED25519_ALGORITHM]) + public_key).digest()[
-        :4
-    ]
+    return hashlib.sha256(name.encode() + b"\n" + bytes([algorithm]) + public_key).digest()[:4]
+
+
+def cosignature_message(text: bytes, timestamp: int) -> bytes:
+    """Return what a cosignature/v1 signs: the header line, the time line, then the note text."""
+    return COSIGNATURE_HEADER + f"time {timestamp}\n".encode() + text
+
+
+def split_cosignature(signature: bytes) -> tuple[int, bytes]:
+    """Split a cosignature (the bytes after its key hash) into timestamp and Ed25519 signature.
+
+    Raise FormatError saying what is wrong: the length or a timestamp above 2^63 - 1.
+    """
+    if len(signature) != COSIGNATURE_SIZE:
+        raise FormatError(
+            f"cosignature is {len(signature)} bytes after its key hash, not {COSIGNATURE_SIZE} "
+            "(an 8-byte timestamp and a 64-byte Ed25519 signature)"
+        )
+    timestamp = int.from_bytes(signature[:8], "big")
+    if timestamp > MAX_COSIGNATURE_TIME:
+        raise FormatError(f"cosignature timestamp {timestamp} is above 2^63 - 1")
+    return timestamp, signature[8:]
 
 
 def check_key_name(name: str) -> str:
@@ -45,23 +78,34 @@ def check_key_name(name: str) -> str:
 
 @dataclass(frozen=True)
 class NoteVerifier:
-    """A public key that can check note signatures under one key name."""
+    """A public key that can check note signatures under one key name.
+
+    ``algorithm`` is the note signature type: 0x01 (a log's Ed25519 signature) or 0x04 (a
+    witness's cosignature/v1).
+    """
 
     name: str
     public_key: bytes
+    algorithm: int = ED25519_ALGORITHM
 
     @property
     def key_hash(self) -> bytes:
         """The 4-byte hash that names this key in signature lines."""
-        return key_hash(self.name, self.public_key)
+        return key_hash(self.name, self.public_key, self.algorithm)
 
     def vkey(self) -> str:
         """Return the verifier key string ``name+hash+base64``."""
-        encoded = base64.b64encode(bytes([ED25519_ALGORITHM]) + self.public_key).decode()
+        encoded = base64.b64encode(bytes([self.algorithm]) + self.public_key).decode()
         return f"{self.name}+{self.key_hash.hex()}+{encoded}"
 
     def verify(self, text: bytes, signature: bytes) -> bool:
-        """Return whether ``signature`` is this key's Ed25519 signature of ``text``."""
+        """Return whether ``signature`` (after the key hash) is this key's signature of ``text``."""
+        if self.algorithm == COSIGNATURE_ALGORITHM:
+            try:
+                timestamp, signature = split_cosignature(signature)
+            except FormatError:
+                return False
+            text = cosignature_message(text, timestamp)
         try:
             Ed25519PublicKey.from_public_bytes(self.public_key).verify(signature, text)
         except InvalidSignature:
@@ -87,8 +131,29 @@ class NoteSigner:
         return f"{SIGNATURE_PREFIX}{self.name} {base64.b64encode(sig).decode()}\n"
 
 
-def parse_vkey(vkey: str) -> NoteVerifier:
-    """Parse a verifier key string; raise FormatError saying which part is wrong."""
+@dataclass(frozen=True)
+class CosignatureSigner:
+    """A witness's private key that cosigns notes (cosignature/v1) under one key name."""
+
+    name: str
+    private_key: Ed25519PrivateKey
+
+    def verifier(self) -> NoteVerifier:
+        """Return the matching cosignature verifier (type 0x04)."""
+        raw = self.private_key.public_key().public_bytes_raw()
+        return NoteVerifier(self.name, raw, COSIGNATURE_ALGORITHM)
+
+    def signature_line(self, text: bytes, timestamp: int) -> str:
+        """Return the cosignature line for note ``text`` at ``timestamp`` (Unix seconds)."""
+        if not 0 <= timestamp <= MAX_COSIGNATURE_TIME:
+            raise FormatError(f"cosignature timestamp {timestamp} is outside 0..2^63 - 1")
+        signature = self.private_key.sign(cosignature_message(text, timestamp))
+        raw = self.verifier().key_hash + timestamp.to_bytes(8, "big") + signature
+        return f"{SIGNATURE_PREFIX}{self.name} {base64.b64encode(raw).decode()}\n"
+
+
+def parse_vkey(vkey: str, *, algorithms: Sequence[int] = (ED25519_ALGORITHM,)) -> NoteVerifier:
+    """Parse a verifier key string of one of ``algorithms``; raise FormatError naming what is wrong."""
     parts = vkey.strip().split("+", 2)
     if len(parts) != 3:
         raise FormatError(f"verifier key {vkey!r} is not of the form name+hash+base64")
@@ -99,9 +164,10 @@ def parse_vkey(vkey: str) -> NoteVerifier:
         expected_hash = bytes.fromhex(hash_hex)
     except (binascii.Error, ValueError) as exc:
         raise FormatError(f"verifier key {vkey!r}: bad hex or base64 ({exc})") from exc
-    if len(raw) != 33 or raw[0] != ED25519_ALGORITHM:
-        raise FormatError(f"verifier key {vkey!r} is not an Ed25519 (type 0x01) key")
-    verifier = NoteVerifier(name, raw[1:])
+    if len(raw) != 33 or raw[0] not in algorithms:
+        kinds = " or ".join(_ALGORITHM_NAMES.get(a, f"type {a:#04x}") for a in algorithms)
+        raise FormatError(f"verifier key {vkey!r} is not an {kinds} key")
+    verifier = NoteVerifier(name, raw[1:], raw[0])
     if verifier.key_hash != expected_hash:
         raise FormatError(f"verifier key {vkey!r}: key hash does not match name and key")
     return verifier
@@ -165,6 +231,26 @@ def parse_note(data: bytes) -> SignedNote:
             f"signed note carries {len(signatures)} signatures (limit {_MAX_SIGNATURES})"
         )
     return SignedNote(text.encode(), tuple(signatures))
+
+
+def verify_cosignature(note: SignedNote, witness: NoteVerifier) -> int | None:
+    """Return the timestamp of ``witness``'s cosignature of ``note``, or None if it has none.
+
+    Lines from other keys are ignored. MUST raise FormatError, saying why, if a line with the
+    witness's name and key hash is malformed or does not verify (a bad one is never skipped).
+    """
+    found: int | None = None
+    for sig in note.signatures:
+        if (sig.name, sig.key_hash) != (witness.name, witness.key_hash):
+            continue
+        timestamp, _ = split_cosignature(sig.signature)
+        if not witness.verify(note.text, sig.signature):
+            raise FormatError(
+                f"cosignature by {witness.name}+{witness.key_hash.hex()} (time {timestamp}) "
+                "does not verify over the checkpoint text"
+            )
+        found = timestamp if found is None else max(found, timestamp)
+    return found
 
 
 def open_note(data: bytes, verifiers: Iterable[NoteVerifier]) -> tuple[bytes, list[NoteVerifier]]:

@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from multiprocessing import get_context
 from typing import Any, NamedTuple
 
@@ -28,7 +28,13 @@ from tidegate.ledger.entry import GENESIS_PREV, parse_entry
 from tidegate.ledger.keys import key_id
 from tidegate.ledger.kinds import KEY_ROTATED
 from tidegate.ledger.merkle import CompactRange, NodeId, hash_leaf
-from tidegate.ledger.note import Checkpoint, open_checkpoint
+from tidegate.ledger.note import (
+    Checkpoint,
+    NoteVerifier,
+    open_checkpoint,
+    parse_note,
+    verify_cosignature,
+)
 from tidegate.ledger.store import LedgerStore
 from tidegate.ledger.trust import TrustPolicy
 
@@ -49,6 +55,8 @@ NOT_AN_EXTENSION = "not-an-extension"
 TREE_NODE_MISMATCH = "tree-node-mismatch"
 BLOB_MISSING = "blob-missing"
 BLOB_MISMATCH = "blob-mismatch"
+WITNESS_MISSING = "witness-missing"
+WITNESS_INVALID = "witness-invalid"
 
 CAUSAL_ORDER = (
     MISSING_ENTRY,
@@ -68,6 +76,8 @@ CAUSAL_ORDER = (
     NOT_AN_EXTENSION,
     ROOT_MISMATCH,
     CHECKPOINT_INVALID,
+    WITNESS_MISSING,
+    WITNESS_INVALID,
 )
 """Failure reasons from cause to consequence: at one entry, the earliest listed is reported first."""
 
@@ -399,11 +409,14 @@ def verify_ledger(
     workers: int | None = None,
     progress: ProgressCallback | None = None,
     check_blobs: bool = True,
+    witness_keys: Sequence[NoteVerifier] = (),
 ) -> VerifyReport:
     """Verify the ledger in ``store`` against ``trust``; return the full report.
 
     MUST NOT stop at the first failure of an entry (all are reported, capped at 1000), and
     MUST report a trusted checkpoint that the ledger does not extend as ``not-an-extension``.
+    With ``witness_keys`` (cosignature verifiers), the trusted checkpoint, or else the latest
+    stored one, MUST carry a valid cosignature by each (``witness-missing``/``witness-invalid``).
     """
     origin = store.meta()["origin"]
     report = VerifyReport(origin=origin)
@@ -438,7 +451,64 @@ def verify_ledger(
     if chain.has_gap:
         report.notes.append("entries are missing: the Merkle root cannot be recomputed")
     _check_coverage(report, checkpoints, trusted)
+    if witness_keys:
+        _check_witnesses(store, trusted_checkpoint, witness_keys, report)
     return report
+
+
+def _check_witnesses(
+    store: LedgerStore,
+    trusted_checkpoint: bytes | None,
+    witnesses: Sequence[NoteVerifier],
+    report: VerifyReport,
+) -> None:
+    """Require a valid cosignature by every witness on the trusted or latest checkpoint."""
+    labels = [f"{w.name}+{w.key_hash.hex()}" for w in witnesses]
+    if trusted_checkpoint is not None:
+        data, what, hint = trusted_checkpoint, "the trusted checkpoint", ""
+    else:
+        latest = store.latest_checkpoint()
+        if latest is None:
+            for label in labels:
+                report.fail(
+                    None,
+                    WITNESS_MISSING,
+                    f"the ledger has no checkpoint for witness {label} to cosign",
+                )
+            return
+        data = latest.note
+        what = f"the ledger's latest checkpoint (size {latest.size})"
+        hint = " (pass the checkpoint the witness cosigned with --trusted-checkpoint)"
+    try:
+        note = parse_note(data)
+    except FormatError as exc:
+        for label in labels:
+            report.fail(
+                None,
+                WITNESS_MISSING,
+                f"{what} does not parse, so no cosignature by {label}: {exc.message}",
+            )
+        return
+    for witness, label in zip(witnesses, labels, strict=True):
+        try:
+            timestamp = verify_cosignature(note, witness)
+        except FormatError as exc:
+            report.fail(None, WITNESS_INVALID, f"{what}: witness {label}: {exc.message}")
+            continue
+        if timestamp is None:
+            report.fail(
+                None, WITNESS_MISSING, f"{what} carries no cosignature by witness {label}{hint}"
+            )
+            continue
+        report.notes.append(f"{what} is cosigned by witness {label} at {_unix_time(timestamp)}")
+
+
+def _unix_time(timestamp: int) -> str:
+    """Return a Unix time as RFC 3339 UTC, or as the bare number if out of datetime's range."""
+    try:
+        return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, ValueError, OSError):
+        return f"unix time {timestamp}"
 
 
 def _stored_checkpoints(

@@ -9,7 +9,8 @@ import getpass
 import os
 import socket
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ ENV_KEY = "TIDEGATE_KEY"
 """Path of the Ed25519 signing key file."""
 ENV_ACTOR = "TIDEGATE_ACTOR"
 """Identity recorded as the actor of new entries."""
+MAX_RETENTION_DAYS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,52 @@ def load_settings(
     )
 
 
+@dataclass(frozen=True)
+class RetentionSettings:
+    """How many days blob contents are kept: per entry kind, else the default (None: forever)."""
+
+    default_days: int | None = None
+    kinds: Mapping[str, int] = field(default_factory=dict)
+
+    def days_for(self, kind: str) -> int | None:
+        """Return the retention period of ``kind`` in days, or None if its blobs are kept forever."""
+        return self.kinds.get(kind, self.default_days)
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the policy as a JSON object (recorded in purge notes)."""
+        return {"default_days": self.default_days, "kinds": dict(sorted(self.kinds.items()))}
+
+
+def _days(value: object, where: str, path: Path) -> int:
+    if type(value) is not int or not 0 <= value <= MAX_RETENTION_DAYS:
+        raise ConfigError(
+            f"config file {path}: {where} must be a whole number of days, 0 to {MAX_RETENTION_DAYS}"
+        )
+    return value
+
+
+def load_retention(home: Path) -> RetentionSettings:
+    """Read the ``[retention]`` table of ``home``'s config.toml; absent, every blob is kept."""
+    path = home / CONFIG_FILE
+    table = _read_config(path).get("retention", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"config file {path}: [retention] must be a table")
+    unknown = sorted(set(table) - {"default_days", "kinds"})
+    if unknown:
+        raise ConfigError(
+            f"config file {path}: unknown key(s) in [retention]: {', '.join(unknown)}",
+            hint="[retention] takes default_days and a [retention.kinds] table",
+        )
+    kinds = table.get("kinds", {})
+    if not isinstance(kinds, dict):
+        raise ConfigError(f"config file {path}: [retention.kinds] must be a table")
+    default = table.get("default_days")
+    return RetentionSettings(
+        None if default is None else _days(default, "retention.default_days", path),
+        {str(k): _days(v, f"retention.kinds.{k}", path) for k, v in kinds.items()},
+    )
+
+
 def _quote(value: str) -> str:
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'
@@ -150,5 +198,30 @@ def write_config(home: Path, *, ledger_url: str, key: str, trust: str, actor: st
     path = home / CONFIG_FILE
     tmp = path.with_suffix(".toml.tmp")
     tmp.write_text("\n".join(lines) + "\n")
+    os.replace(tmp, path)
+    return path
+
+
+def set_signing_key(home: Path, key: str) -> Path:
+    """Point config.toml's signing.key at ``key``, keeping every other line as it is."""
+    path = home / CONFIG_FILE
+    lines = path.read_text().splitlines()
+    table, replaced = "", False
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            table = stripped.strip("[]").strip()
+        elif table == "signing" and stripped.split("=", 1)[0].strip() == "key":
+            lines[index] = f"key = {_quote(key)}"
+            replaced = True
+    if not replaced:
+        lines += ["", "[signing]", f"key = {_quote(key)}"]
+    text = "\n".join(lines) + "\n"
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path}: cannot update signing.key: {exc}") from exc
+    tmp = path.with_suffix(".toml.tmp")
+    tmp.write_text(text)
     os.replace(tmp, path)
     return path

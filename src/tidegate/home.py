@@ -5,19 +5,18 @@ from __future__ import annotations
 import base64
 import secrets
 import shutil
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from tidegate._time import utc_now
 from tidegate.config import (
-    CONFIG_FILE,
     DEFAULT_LEDGER_URL,
     DEFAULT_TRUST_FILE,
     HOME_DIR_NAME,
     Settings,
     resolve_ledger_url,
+    set_signing_key,
     write_config,
 )
 from tidegate.errors import ConfigError, StoreError, TidegateError
@@ -170,16 +169,5 @@ def rotate_key(settings: Settings, *, reason: str | None = None) -> RotationResu
     assert previous is not None
     trust = trust.with_key(TrustedKey(old.public_key, previous.valid_from, entry.time))
     save_trust(trust, settings.trust_path)
-    _point_config_at(settings, new_rel)
+    set_signing_key(settings.home, new_rel)
     return RotationResult(old.keyid, new.keyid, new_path, entry)
-
-
-def _point_config_at(settings: Settings, key_rel: str) -> None:
-    config = tomllib.loads((settings.home / CONFIG_FILE).read_text())
-    write_config(
-        settings.home,
-        ledger_url=config.get("ledger", {}).get("url", DEFAULT_LEDGER_URL),
-        key=key_rel,
-        trust=config.get("trust", {}).get("file", DEFAULT_TRUST_FILE),
-        actor=config.get("actor", {}).get("id"),
-    )

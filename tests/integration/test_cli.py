@@ -95,6 +95,12 @@ def test_version_and_help(cli: Cli) -> None:
         ["ledger", "prove"],
         ["ledger", "consistency"],
         ["ledger", "verify"],
+        ["ledger", "purge"],
+        ["ledger", "disclose"],
+        ["witness"],
+        ["witness", "init"],
+        ["witness", "cosign"],
+        ["witness", "key"],
     ):
         code, out, _ = cli(*command, "--help")
         assert code == 0
@@ -388,3 +394,13 @@ def test_verify_shows_progress_on_a_terminal(
     assert out.startswith("ledger intact: 3 entries")
     assert "verifying" in err
     assert "3/3" in err
+
+
+def test_rotation_keeps_the_rest_of_the_config(project: Cli, tmp_path: Path) -> None:
+    config = tmp_path / ".tidegate" / "config.toml"
+    config.write_text(config.read_text() + "\n[retention]\ndefault_days = 30  # keep a month\n")
+    code, new_keyid, _ = project("keys", "rotate")
+    assert code == 0
+    text = config.read_text()
+    assert "default_days = 30  # keep a month" in text
+    assert f'key = "keys/{new_keyid.strip()}.pem"' in text

@@ -305,3 +305,10 @@ def test_entry_moved_to_a_huge_sequence_number_is_named_cheaply(
     assert report["first_failure"]["seq"] == ENTRIES - 1
     assert report["first_failure"]["reason"] == "missing-entry"
     assert len(report["failures"]) < 100
+
+
+def test_blob_content_removed_without_a_purge_record_is_named(
+    home: Home, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home.sql("UPDATE blob SET content = NULL WHERE content = :old", old=b"log 14")
+    expect_failure(home, capsys, 14, "blob-missing")

@@ -19,6 +19,7 @@ from tidegate.cli._state import state
 from tidegate.config import ENV_ACTOR
 from tidegate.errors import FormatError, LedgerError, TidegateError, UsageError
 from tidegate.home import open_ledger, open_store, verification_trust
+from tidegate.ledger.commitment import CommittedField, commit_fields
 from tidegate.ledger.entry import parse_entry
 from tidegate.ledger.kinds import KIND_SCHEMAS, USER_APPENDABLE, validate_body
 from tidegate.ledger.log import AppendRequest, Ledger
@@ -97,8 +98,20 @@ def append(
             help="Attach FILE as a content-addressed blob called NAME (repeatable).",
         ),
     ] = None,
+    commit: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--commit",
+            metavar="FIELD",
+            help="Store FIELD (a JSON Pointer such as /message) as a salted-hash commitment; "
+            "prints the secret salts once, as JSON (repeatable).",
+        ),
+    ] = None,
 ) -> None:
-    """Append one signed entry; prints its sequence number once it is durable."""
+    """Append one signed entry; prints its sequence number once it is durable.
+
+    With --commit, prints {"seq": N, "commitments": [...]} instead: keep the salts privately.
+    """
     if kind not in USER_APPENDABLE:
         appendable = ", ".join(sorted(USER_APPENDABLE))
         if kind in KIND_SCHEMAS:
@@ -112,6 +125,10 @@ def append(
         _parse_body(_read_input(body, "body", MAX_BODY_BYTES), source),
         source=f"body {source}",
     )
+    committed: list[CommittedField] = []
+    if commit:
+        parsed, committed = commit_fields(parsed, commit)
+        validate_body(kind, parsed, source=f"body {source} with commitments")
     blobs: dict[str, bytes] = {}
     for item in blob or []:
         name, sep, path = item.partition("=")
@@ -121,7 +138,10 @@ def append(
     with _ledger(ctx, writable=True) as ledger:
         entry = ledger.append(AppendRequest(kind, parsed, actor=actor, blobs=blobs))
     say(f"appended entry {entry.seq} ({entry.kind}) leaf {entry.leaf_hash.hex()}")
-    emit(str(entry.seq))
+    if committed:
+        emit(json.dumps({"seq": entry.seq, "commitments": [c.as_json() for c in committed]}))
+    else:
+        emit(str(entry.seq))
 
 
 @app.command("log")

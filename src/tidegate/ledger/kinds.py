@@ -17,6 +17,10 @@ KIND_SCHEMAS: Mapping[str, str] = {
 }
 """Kinds this version can append, with their body schema under schemas/."""
 
+PURGE_CATEGORY = "retention.purge"
+"""The category of the `note` entries that record a purge; verify accepts a blob without
+content only when such a note lists its digest."""
+
 USER_APPENDABLE = frozenset({NOTE})
 """Kinds `tidegate ledger append` accepts; the others are written by their own commands."""
 

@@ -117,6 +117,16 @@ class StoredBlob:
 
 
 @dataclass(frozen=True)
+class BlobState:
+    """A blob's size and whether its bytes were purged, read without the bytes."""
+
+    sha256: str
+    size: int
+    purged: bool
+    purged_at: str | None
+
+
+@dataclass(frozen=True)
 class StoredCheckpoint:
     """A checkpoint row as read back."""
 
@@ -177,11 +187,13 @@ class WriteTransaction:
         nodes: Sequence[tuple[NodeId, bytes]],
         blobs: Sequence[Mapping[str, Any]],
     ) -> None:
-        """Insert entry, node and blob rows (blobs already present are kept as they are)."""
+        """Insert entry, node and blob rows (blobs already present are kept; purged ones refilled)."""
         self._insert(
             "blob (sha256, size, content, created)",
             [(b["sha256"], b["size"], b["content"], b["created"]) for b in blobs],
-            " ON CONFLICT (sha256) DO NOTHING",
+            # A new entry may bring back the bytes of a purged blob: it needs them.
+            " ON CONFLICT (sha256) DO UPDATE SET content = excluded.content, purged_at = NULL"
+            " WHERE blob.content IS NULL",
         )
         self._insert(
             "entry (seq, leaf_hash, kind, time, actor, keyid, envelope)",
@@ -199,6 +211,27 @@ class WriteTransaction:
             ],
         )
         self._insert("tree_node (id, hash)", [(node_id_key(n), h) for n, h in nodes])
+
+    def purge_blobs(self, digests: Sequence[str], purged_at: str) -> int:
+        """Delete the bytes of these blobs (rows stay, stamped ``purged_at``); return how many."""
+        purged = 0
+        secure = self._dialect == "sqlite"
+        if secure:  # overwrite the freed pages with zeros instead of leaving the bytes behind
+            self._cursor.execute("PRAGMA secure_delete")
+            previous = int(self._cursor.fetchone()[0])
+            self._cursor.execute("PRAGMA secure_delete = 1")
+        for start in range(0, len(digests), 500):
+            batch = list(digests[start : start + 500])
+            marks = ", ".join([self._ph] * len(batch))
+            self._cursor.execute(
+                f"UPDATE blob SET content = NULL, purged_at = {self._ph} "
+                f"WHERE content IS NOT NULL AND sha256 IN ({marks})",
+                [purged_at, *batch],
+            )
+            purged += int(self._cursor.rowcount)
+        if secure:
+            self._cursor.execute(f"PRAGMA secure_delete = {previous}")
+        return purged
 
     def insert_checkpoint(self, row: Mapping[str, Any]) -> None:
         """Store a checkpoint unless one of the same size exists."""
@@ -252,6 +285,7 @@ class LedgerStore:
         self.dialect = self.engine.dialect.name
         self._placeholder = "?" if self.dialect == "sqlite" else "%s"
         self._writer: Any = None
+        self._open_write: WriteTransaction | None = None
         self._driver_error: type[Exception] = self.engine.dialect.loaded_dbapi.Error
         if self.dialect == "sqlite":
             event.listen(self.engine, "connect", _sqlite_on_connect)
@@ -329,8 +363,12 @@ class LedgerStore:
         """Run one serialized write transaction; it is durable once this block exits.
 
         Writes reuse one driver connection (appends are the hot path); after any failure it is
-        discarded and the next write opens a fresh one.
+        discarded and the next write opens a fresh one. A write opened inside another one joins
+        it: it commits, or rolls back, with the outermost (e.g. a purge and its ledger note).
         """
+        if self._open_write is not None:
+            yield self._open_write
+            return
         with self._errors("writing"):
             if self._writer is None:
                 self._writer = self.engine.raw_connection()
@@ -341,7 +379,11 @@ class LedgerStore:
                     cursor.execute("BEGIN IMMEDIATE")
                 else:
                     cursor.execute(f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK_KEY})")
-                yield WriteTransaction(cursor, self._placeholder, self.dialect)
+                self._open_write = WriteTransaction(cursor, self._placeholder, self.dialect)
+                try:
+                    yield self._open_write
+                finally:
+                    self._open_write = None
                 connection.commit()
             except BaseException:
                 self._writer = None
@@ -386,6 +428,20 @@ class LedgerStore:
         """Return stored tree node hashes (a hot path: proofs, verify)."""
         with self._cursor("reading tree nodes") as cursor:
             return _fetch_nodes_raw(cursor, self._placeholder, ids)
+
+    def node_range(self, level: int, start: int, stop: int) -> list[tuple[int, bytes]]:
+        """Return (index, hash) of the stored nodes of ``level`` with start <= index < stop.
+
+        One range scan of the primary key, in index order (export writes tiles from it).
+        """
+        ph = self._placeholder
+        with self._cursor("reading tree nodes") as cursor:
+            cursor.execute(
+                f"SELECT id, hash FROM tree_node WHERE id >= {ph} AND id < {ph} ORDER BY id",
+                (node_id_key((level, start)), node_id_key((level, stop))),
+            )
+            mask = (1 << 56) - 1
+            return [(int(key) & mask, bytes(value)) for key, value in cursor.fetchall()]
 
     def entry(self, seq: int) -> StoredEntry | None:
         """Return the entry with this sequence number, if stored."""
@@ -454,6 +510,20 @@ class LedgerStore:
             )
             for r in rows
         }
+
+    def blob_states(self, digests: Sequence[str]) -> dict[str, BlobState]:
+        """Return the size and purge state of the stored blobs with these digests (no bytes read)."""
+        unique = sorted(set(digests))
+        states: dict[str, BlobState] = {}
+        with self.read() as conn:
+            for start in range(0, len(unique), 500):
+                query = select(
+                    BLOB.c.sha256, BLOB.c.size, BLOB.c.content.is_(None), BLOB.c.purged_at
+                ).where(BLOB.c.sha256.in_(unique[start : start + 500]))
+                rows: list[Any] = list(conn.execute(query).all())
+                for digest, size, purged, purged_at in rows:
+                    states[digest] = BlobState(digest, int(size), bool(purged), purged_at)
+        return states
 
     def checkpoints(self) -> list[StoredCheckpoint]:
         """Return every stored checkpoint, smallest size first."""

@@ -26,7 +26,7 @@ from tidegate._time import parse_time
 from tidegate.errors import FormatError
 from tidegate.ledger.entry import GENESIS_PREV, parse_entry
 from tidegate.ledger.keys import key_id
-from tidegate.ledger.kinds import KEY_ROTATED
+from tidegate.ledger.kinds import KEY_ROTATED, NOTE, PURGE_CATEGORY
 from tidegate.ledger.merkle import CompactRange, NodeId, hash_leaf
 from tidegate.ledger.note import (
     Checkpoint,
@@ -179,6 +179,7 @@ class EntryCheck(NamedTuple):
     unknown_keys: tuple[str, ...] = ()
     rotation: tuple[str, str] | None = None
     blobs: tuple[tuple[str, int], ...] = ()
+    purge_records: tuple[str, ...] = ()
 
 
 _worker_keys: dict[str, nacl.signing.VerifyKey] = {}
@@ -250,6 +251,20 @@ def _check_entry(row_seq: int, stored_leaf: bytes, envelope: bytes) -> EntryChec
         unknown_keys=tuple(unknown),
         rotation=rotation,
         blobs=tuple((b.sha256, b.size) for b in parsed.blobs),
+        purge_records=_purge_records(parsed.kind, parsed.body),
+    )
+
+
+def _purge_records(kind: str, body: dict[str, Any]) -> tuple[str, ...]:
+    """Return the blob digests a `retention.purge` note records as purged."""
+    if (
+        kind != NOTE
+        or body.get("category") != PURGE_CATEGORY
+        or not isinstance(body.get("refs"), list)
+    ):
+        return ()
+    return tuple(
+        r[len("sha256:") :] for r in body["refs"] if isinstance(r, str) and r.startswith("sha256:")
     )
 
 
@@ -434,6 +449,8 @@ def verify_ledger(
     chain = _Chain(report, trust, checkpoints, trusted)
     chain.check_checkpoint()  # a checkpoint of the empty tree
     mismatched_nodes: set[NodeId] = set()
+    purge_recorded: set[str] = set()
+    unrecorded: list[tuple[int, str]] = []
     done = 0
     for checks in _checked_chunks(store, trust, total, workers):
         for check in checks:
@@ -441,11 +458,22 @@ def verify_ledger(
         if not chain.has_gap:
             _check_tree_nodes(store, chain.created, mismatched_nodes, report)
         chain.created = []
+        for check in checks:
+            purge_recorded.update(check.purge_records)
         if check_blobs:
-            _check_blobs(store, checks, report)
+            unrecorded += _check_blobs(store, checks, report)
         done += len(checks)
         if progress is not None:
             progress(done, total)
+    for seq, digest in unrecorded:
+        if digest in purge_recorded:
+            report.blobs_purged += 1
+        else:
+            report.fail(
+                seq,
+                BLOB_MISSING,
+                f"blob {digest[:16]}... has no content and no {PURGE_CATEGORY} note records its purge",
+            )
     report.size = chain.next_seq
     report.root_hash = b"" if chain.has_gap else chain.tree.root()
     if chain.has_gap:
@@ -587,18 +615,22 @@ def _checked_chunks(
             yield future.result()
 
 
-def _check_blobs(store: LedgerStore, checks: Sequence[EntryCheck], report: VerifyReport) -> None:
+def _check_blobs(
+    store: LedgerStore, checks: Sequence[EntryCheck], report: VerifyReport
+) -> list[tuple[int, str]]:
+    """Check referenced blobs; return (seq, digest) of those without content, judged at the end."""
     references = [(check.row_seq, digest, size) for check in checks for digest, size in check.blobs]
     if not references:
-        return
+        return []
     found = store.blobs([digest for _, digest, _ in references])
     intact: dict[str, bool] = {}
+    without_content: list[tuple[int, str]] = []
     for seq, digest, size in references:
         blob = found.get(digest)
         if blob is None:
             report.fail(seq, BLOB_MISSING, f"blob {digest[:16]}... is missing")
         elif blob.content is None:
-            report.blobs_purged += 1
+            without_content.append((seq, digest))
         else:
             if digest not in intact:
                 intact[digest] = (
@@ -611,6 +643,7 @@ def _check_blobs(store: LedgerStore, checks: Sequence[EntryCheck], report: Verif
                 report.fail(
                     seq, BLOB_MISMATCH, f"blob {digest[:16]}... does not match its digest or size"
                 )
+    return without_content
 
 
 def _check_tree_nodes(

@@ -15,6 +15,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from tidegate.cli._console import emit, emit_bytes, is_interactive, say, stderr
+from tidegate.cli._export import run_bundle_verify
 from tidegate.cli._state import state
 from tidegate.config import ENV_ACTOR
 from tidegate.errors import FormatError, LedgerError, TidegateError, UsageError
@@ -342,10 +343,29 @@ def verify(
             "latest, checkpoint; repeatable.",
         ),
     ] = None,
+    bundle: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DIR",
+            help="Verify this exported evidence bundle instead, with nothing else "
+            "(no .tidegate needed; give --pubkey or --trust).",
+        ),
+    ] = None,
 ) -> None:
     """Verify every entry, signature, link, blob and checkpoint. Exit 0 intact, 1 failed, 2 usage."""
     if pubkey and trust is not None:
         raise UsageError("give --pubkey or --trust, not both")
+    if bundle is not None:
+        if witness_key:
+            raise UsageError("--witness-key is not supported with --bundle yet")
+        run_bundle_verify(
+            bundle,
+            pubkey=pubkey,
+            trust=trust,
+            trusted_checkpoint=trusted_checkpoint,
+            output=output.value,
+            workers=workers,
+        )
     witnesses = [
         load_witness_key(_read_input(str(p), "witness key", 64 * 1024), source=str(p))
         for p in witness_key or []

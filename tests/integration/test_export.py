@@ -26,6 +26,7 @@ from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from tests.conftest import LedgerFixture, create_ledger
+from tests.golang import build_go
 from tidegate._time import parse_time
 from tidegate.cli import _app, _export
 from tidegate.config import RetentionSettings, load_settings
@@ -994,48 +995,13 @@ def test_bundle_verifies_in_a_fresh_process_with_only_a_public_key(
 
 # --- Go's sumdb/tlog -----------------------------------------------------------------------------
 
-GOPATH = Path("/usr/share/gocode")
-X_MOD = GOPATH / "src" / "golang.org" / "x" / "mod"
-
 
 @pytest.fixture(scope="module")
 def tilecheck(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build tests/go/tilecheck once (offline, GOPATH mode); skip if Go is missing."""
-    missing = None
-    if shutil.which("go") is None:
-        missing = "the `go` command is not installed"
-    elif not (X_MOD / "sumdb" / "tlog").is_dir():
-        missing = f"golang.org/x/mod is not installed in {X_MOD}"
-    if missing:
-        message = (
-            f"{missing}: run scripts/test.sh, which installs golang-go and golang-golang-x-mod-dev"
-        )
-        if os.environ.get("TIDEGATE_REQUIRE_GO"):
-            pytest.fail(f"TIDEGATE_REQUIRE_GO is set but {message}")
-        pytest.skip(message)
-    work = tmp_path_factory.mktemp("tilecheck")
-    binary = work / "tilecheck"
-    env = {
-        **os.environ,
-        "GO111MODULE": "off",
-        "GOPATH": str(GOPATH),
-        "GOCACHE": str(work / "gocache"),
-        "GOENV": "off",
-        "GOFLAGS": "",
-        "GOPROXY": "off",
-        "CGO_ENABLED": "0",
-    }
-    build = subprocess.run(
-        ["go", "build", "-o", str(binary), "./tests/go/tilecheck"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    return build_go(
+        REPO / "tests" / "go" / "tilecheck", tmp_path_factory.mktemp("tilecheck"), "tilecheck"
     )
-    assert build.returncode == 0, f"go build failed:\n{build.stderr}"
-    return binary
 
 
 def tilecheck_run(binary: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import LedgerFixture, create_ledger
+from tests.golang import build_go
 from tidegate.ledger.keys import SigningKey, generate_key
 from tidegate.ledger.log import AppendRequest
 from tidegate.ledger.merkle import hash_leaf
@@ -29,9 +28,6 @@ pytestmark = pytest.mark.go
 
 REPO = Path(__file__).resolve().parents[2]
 GO_SOURCE = REPO / "tests" / "go" / "tlogcheck"
-GOPATH = Path("/usr/share/gocode")
-X_MOD = GOPATH / "src" / "golang.org" / "x" / "mod"
-REQUIRE_GO_ENV = "TIDEGATE_REQUIRE_GO"
 VECTORS = REPO / "ledger" / "vectors"
 ORIGIN = "go-check.tidegate.test/log"
 
@@ -39,48 +35,12 @@ CHECKPOINT_SIZES = (1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65)
 """Tree sizes at which the ledger is checkpointed: 1, 2, powers of two and their neighbours."""
 
 
-def _go_missing() -> str | None:
-    if shutil.which("go") is None:
-        return "the `go` command is not installed"
-    if not (X_MOD / "sumdb" / "note").is_dir() or not (X_MOD / "sumdb" / "tlog").is_dir():
-        return f"golang.org/x/mod is not installed in {X_MOD}"
-    return None
-
-
 @pytest.fixture(scope="session")
 def tlogcheck(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build tests/go/tlogcheck once per session (offline, GOPATH mode); return the binary."""
-    missing = _go_missing()
-    if missing:
-        message = (
-            f"{missing}: run scripts/test.sh, which installs golang-go and golang-golang-x-mod-dev"
-        )
-        if os.environ.get(REQUIRE_GO_ENV):
-            pytest.fail(f"{REQUIRE_GO_ENV} is set but {message}")
-        pytest.skip(message)
-    work = tmp_path_factory.mktemp("tlogcheck")
-    binary = work / "tlogcheck"
-    env = {
-        **os.environ,
-        "GO111MODULE": "off",
-        "GOPATH": str(GOPATH),
-        "GOCACHE": str(work / "gocache"),
-        "GOENV": "off",
-        "GOFLAGS": "",
-        "GOPROXY": "off",
-        "CGO_ENABLED": "0",
-    }
-    result = subprocess.run(
-        ["go", "build", "-o", str(binary), "./tests/go/tlogcheck"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    """Build tests/go/tlogcheck once (offline, GOPATH mode); skip if Go is missing."""
+    return build_go(
+        REPO / "tests" / "go" / "tlogcheck", tmp_path_factory.mktemp("tlogcheck"), "tlogcheck"
     )
-    assert result.returncode == 0, f"go build failed:\n{result.stderr}"
-    return binary
 
 
 @dataclass

@@ -14,7 +14,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import LedgerFixture, create_ledger
-from tests.integration.test_go_verifier import GOPATH, _go_missing
+from tests.golang import build_go
 from tidegate.cli import _witness as witness_cli
 from tidegate.cli import run
 from tidegate.ledger.keys import SigningKey, generate_key
@@ -646,37 +645,9 @@ func main() {
 
 @pytest.fixture(scope="module")
 def cosigcheck(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    missing = _go_missing()
-    if missing:
-        if os.environ.get("TIDEGATE_REQUIRE_GO"):
-            pytest.fail(f"TIDEGATE_REQUIRE_GO is set but {missing}")
-        pytest.skip(missing)
     work = tmp_path_factory.mktemp("cosigcheck")
     (work / "main.go").write_text(COSIGCHECK)
-    env = {
-        **os.environ,
-        "GO111MODULE": "off",
-        "GOPATH": str(GOPATH),
-        "GOCACHE": str(work / "gocache"),
-        "GOENV": "off",
-        "GOFLAGS": "",
-        "GOPROXY": "off",
-        "CGO_ENABLED": "0",
-    }
-    started = time.monotonic()
-    result = subprocess.run(
-        ["go", "build", "-o", str(work / "cosigcheck"), "."],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, (
-        f"go build failed after {time.monotonic() - started:.0f}s:\n{result.stderr}"
-    )
-    return work / "cosigcheck"
+    return build_go(work, work, "cosigcheck")
 
 
 def go(binary: Path, note: Path, *vkeys: str) -> subprocess.CompletedProcess[str]:

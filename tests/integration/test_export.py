@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -35,6 +36,7 @@ from tidegate.home import init_home, open_ledger, rotate_key
 from tidegate.ledger.bundle import BundleReport, pubkey_trust, verify_bundle
 from tidegate.ledger.entry import Subject
 from tidegate.ledger.export import (
+    Bound,
     ExportResult,
     Selection,
     blob_path,
@@ -1074,3 +1076,44 @@ def test_schema_of_the_manifest_rejects_bad_records(built: Built) -> None:
     errors = schema_errors(bad, "evidence-manifest")
     assert any("$.files[0].path" in e for e in errors)
     assert any("$.files[2]" in e and "sha256" in e for e in errors)
+
+
+def test_a_forged_unselected_entry_file_is_named(tmp_path: Path) -> None:
+    fixture = create_ledger(sqlite_url(tmp_path / "ledger.db"), origin=ORIGIN)
+    try:
+        grow(fixture, 20)
+        bundle = tmp_path / "bundle"
+        export(fixture, bundle, selection=Selection(since=Bound(seq=10)))
+    finally:
+        fixture.store.close()
+    forged = entry_path(5)
+    (bundle / forged).parent.mkdir(parents=True, exist_ok=True)
+    (bundle / forged).write_bytes(b"forged")
+    document = manifest(bundle)
+    document["files"].append(
+        {
+            "path": forged,
+            "role": "entry",
+            "seq": 5,
+            "sha256": hashlib.sha256(b"forged").hexdigest(),
+            "size": 6,
+            "selected": False,
+        }
+    )
+    write_manifest(bundle, document)
+    report = verify(bundle, fixture.trust)
+    assert not report.ok
+    assert ("entry-mismatch", forged) in failures(report)
+
+
+@pytest.mark.parametrize("hostile", ["2" * 5000, "[" * 100_000, str(2**70)])
+def test_hostile_manifest_numbers_and_nesting_are_named(
+    copy: Path, built: Built, hostile: str
+) -> None:
+    text = (copy / "manifest.json").read_text()
+    tampered = re.sub(r'"size":\s*', f'"size": {hostile}, "x": ', text, count=1)
+    assert tampered != text
+    (copy / "manifest.json").write_text(tampered)
+    report = verify(copy, built.fixture.trust)
+    assert not report.ok
+    assert report.first_failure is not None

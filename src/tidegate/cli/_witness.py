@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -107,7 +108,16 @@ def cosign(
             f"cosigned {body.origin} at size {body.size}: consistent with size "
             f"{result.previous_size}, which the witness cosigned before"
         )
-    if out is not None:
-        out.write_bytes(result.cosigned)
-        say(f"wrote the cosigned checkpoint to {out}")
+    # The witness has recorded this cosignature: print it before anything else can fail.
     emit(result.signature_line)
+    if out is not None:
+        tmp = out.with_name(out.name + ".tmp")
+        try:
+            tmp.write_bytes(result.cosigned)
+            os.replace(tmp, out)
+        except OSError as exc:
+            raise UsageError(
+                f"cannot write the cosigned checkpoint to {out}: {exc.strerror}",
+                hint="the cosignature line was printed on stdout; append it to the checkpoint",
+            ) from exc
+        say(f"wrote the cosigned checkpoint to {out}")

@@ -346,6 +346,8 @@ class _JsonStream:
             except json.JSONDecodeError as exc:
                 if self.eof:
                     raise FormatError(f"invalid JSON: {exc.msg}") from exc
+            except (ValueError, RecursionError) as exc:  # huge integers, absurd nesting
+                raise FormatError(f"invalid JSON: {exc}") from exc
             else:
                 if end < len(self.buf) or self.eof:
                     self.pos = end
@@ -432,7 +434,7 @@ def _check_record(raw: Any) -> tuple[str, str, int | None, str, int, bool, bool,
 
 
 def _count(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
 
 
 def _expected_path(role: object, seq: int | None, digest: str) -> str | None:
@@ -998,7 +1000,7 @@ class _Verifier:
             report.fail(
                 None,
                 None,
-                _verify.NOT_AN_EXTENSION,
+                _verify.CHECKPOINT_INVALID,
                 f"the trusted checkpoint is for log {trusted.origin!r}, not {self.trust.origin!r}",
             )
             return None
@@ -1207,7 +1209,9 @@ class _Verifier:
     ) -> None:
         """Record the exported entries' facts, check their blobs, and check the selection."""
         for fact in facts:
-            self.exported_entry(fact, chunk.sources.get(fact.seq))
+            self.exported_entry(
+                fact, chunk.sources.get(fact.seq), selected=chunk.exported.get(fact.seq, False)
+            )
         if self.selection is None or not self.files.manifest_ok:
             return
         log = {seq: envelope for seq, _, envelope in chunk.rows}
@@ -1233,14 +1237,21 @@ class _Verifier:
                     f"selection ({self.selection.describe()})",
                 )
 
-    def exported_entry(self, fact: _Exported, source: str | None) -> None:
+    def exported_entry(self, fact: _Exported, source: str | None, *, selected: bool) -> None:
         """Report on one exported entry from the facts a worker found."""
         report, files, seq = self.report, self.files, fact.seq
         path, proof = entry_path(seq), proof_path(seq)
-        for name, read in ((path, fact.entry), (proof, fact.proof)):
+        reads = ((path, fact.entry), (proof, fact.proof)) if selected else ((path, fact.entry),)
+        for name, read in reads:
             files.note_read(name, *(read or (None, 0)))
         if fact.entry is None:
             report.fail(seq, path, FILE_MISSING, f"exported entry {path} is missing")
+            return
+        if not selected:
+            if not fact.same_as_log:
+                report.fail(
+                    seq, path, ENTRY_MISMATCH, f"{path} is not the log's entry {seq} (in {source})"
+                )
             return
         report.entries_exported += 1
         if not fact.same_as_log:
@@ -1495,4 +1506,6 @@ def _checked(
 
 
 def _selected(chunk: _Chunk) -> list[int]:
-    return sorted(seq for seq, selected in chunk.exported.items() if selected)
+    # Every exported entry file is checked against the log, selected or not: an unselected
+    # file (from an omitted entry bundle) must still be the log's entry, byte for byte.
+    return sorted(chunk.exported)

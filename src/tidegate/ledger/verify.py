@@ -584,7 +584,7 @@ def _trusted_checkpoint(
     if checkpoint.origin != report.origin:
         report.fail(
             None,
-            NOT_AN_EXTENSION,
+            CHECKPOINT_INVALID,
             f"trusted checkpoint is for log {checkpoint.origin!r}, not {report.origin!r}",
         )
         return None

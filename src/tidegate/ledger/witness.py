@@ -307,7 +307,7 @@ def _parse_state(document: Any) -> WitnessState:
     for origin, item in dict(document["logs"]).items():
         root = base64.b64decode(item["root_hash"], validate=True)
         size, stamp = item["size"], item["time"]
-        if not isinstance(size, int) or size < 0 or not isinstance(stamp, int):
+        if not all(type(v) is int and 0 <= v < 2**63 for v in (size, stamp)):
             raise ValueError(f"$.logs[{origin!r}]: size and time must be non-negative integers")
         if len(root) != HASH_SIZE:
             raise ValueError(f"$.logs[{origin!r}].root_hash is not a SHA-256 hash")

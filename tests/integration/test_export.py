@@ -823,14 +823,8 @@ def test_random_ledgers_export_and_verify(
 
 
 def cli_app() -> typer.Typer:
-    """A Typer app with the root options and the export commands under `ledger`."""
-    ledger = typer.Typer()
-    ledger.command("export")(_export.export)
-    ledger.command("verify-bundle")(_export.verify_bundle_command)
-    app = typer.Typer()
-    app.callback()(_app.root)
-    app.add_typer(ledger, name="ledger")
-    return app
+    """The tidegate app itself: export and `ledger verify --bundle` as users run them."""
+    return _app.app
 
 
 @dataclass
@@ -893,13 +887,14 @@ def test_cli_export_and_verify_bundle(project: Project, tmp_path: Path) -> None:
     assert "exported 9 of 60 entries (run_id 'r0')" in result.stderr
     assert (out / "statements.jsonl").is_file()
     keys = [a for p in project.pubkeys for a in ("--pubkey", str(p))]
-    result = project.invoke("ledger", "verify-bundle", str(out), *keys)
+    result = project.invoke("ledger", "verify", "--bundle", str(out), *keys)
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(f"bundle verified: {out}: log {ORIGIN}, 60 entries, root ")
     assert "(key validity windows not enforced)" in result.stdout
     result = project.invoke(
         "ledger",
-        "verify-bundle",
+        "verify",
+        "--bundle",
         str(out),
         "--trust",
         str(project.home / "trust.json"),
@@ -912,11 +907,11 @@ def test_cli_export_and_verify_bundle(project: Project, tmp_path: Path) -> None:
     assert len(report["keys_used"]) == 2 and report["signatures_checked"] == 61
     # One key alone: the entries signed by the other one are unknown-key.
     result = project.invoke(
-        "ledger", "verify-bundle", str(out), "--pubkey", str(project.pubkeys[0])
+        "ledger", "verify", "--bundle", str(out), "--pubkey", str(project.pubkeys[0])
     )
     assert result.exit_code == 1
     flip(out / "tile/0/000.p/60", 5)
-    result = project.invoke("ledger", "verify-bundle", str(out), *keys)
+    result = project.invoke("ledger", "verify", "--bundle", str(out), *keys)
     assert result.exit_code == 1
     assert result.stdout.startswith(
         "bundle verification FAILED at entry 0 (tile/0/000.p/60): tile-mismatch: "
@@ -930,12 +925,13 @@ def test_cli_usage_errors(project: Project, tmp_path: Path) -> None:
     assert project.invoke("ledger", "export", "--out", str(out)).exit_code == 0
     result = project.invoke("ledger", "export", "--out", str(out))
     assert isinstance(result.exception, UsageError)
-    result = project.invoke("ledger", "verify-bundle", str(out))
+    result = project.invoke("ledger", "verify", "--bundle", str(out))
     assert isinstance(result.exception, UsageError)
     assert "--pubkey" in str(result.exception)
     result = project.invoke(
         "ledger",
-        "verify-bundle",
+        "verify",
+        "--bundle",
         str(out),
         "--pubkey",
         str(project.pubkeys[0]),
@@ -943,7 +939,7 @@ def test_cli_usage_errors(project: Project, tmp_path: Path) -> None:
         "t.json",
     )
     assert isinstance(result.exception, UsageError)
-    result = project.invoke("ledger", "verify-bundle", str(tmp_path / "nope"), "--pubkey", "k")
+    result = project.invoke("ledger", "verify", "--bundle", str(tmp_path / "nope"), "--pubkey", "k")
     assert isinstance(result.exception, UsageError)
 
 

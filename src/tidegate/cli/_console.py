@@ -7,6 +7,8 @@ import sys
 
 from rich.console import Console
 
+from tidegate.errors import UsageError
+
 stdout = Console(highlight=False, soft_wrap=True)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -32,3 +34,20 @@ def emit_bytes(data: bytes) -> None:
 def say(text: str) -> None:
     """Write a status line to stderr."""
     stderr.print(text, markup=False)
+
+
+def read_input(path: str, what: str, limit: int) -> bytes:
+    """Read a file named on the command line (``-`` is stdin), refusing more than ``limit`` bytes."""
+    if path == "-":
+        data = sys.stdin.buffer.read(limit + 1)
+        source = "stdin"
+    else:
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read(limit + 1)
+        except OSError as exc:
+            raise UsageError(f"{what} {path}: {exc.strerror}") from exc
+        source = path
+    if len(data) > limit:
+        raise UsageError(f"{what} {source} is larger than {limit} bytes")
+    return data

@@ -12,7 +12,7 @@ from typing import Annotated, NoReturn
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from tidegate.cli._console import emit, is_interactive, say, stderr
+from tidegate.cli._console import emit, is_interactive, read_input, say, stderr
 from tidegate.cli._state import state
 from tidegate.errors import UsageError
 from tidegate.home import open_ledger
@@ -40,17 +40,6 @@ class ReportFormat(StrEnum):
 
     text = "text"
     json = "json"
-
-
-def _read_small(path: Path, what: str) -> bytes:
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_SMALL_FILE + 1)
-    except OSError as exc:
-        raise UsageError(f"{what} {path}: {exc.strerror}") from exc
-    if len(data) > MAX_SMALL_FILE:
-        raise UsageError(f"{what} {path} is larger than {MAX_SMALL_FILE} bytes")
-    return data
 
 
 @contextmanager
@@ -129,7 +118,11 @@ def export(
         run_id=run,
         decision_id=decision,
     )
-    previous = None if from_checkpoint is None else _read_small(from_checkpoint, "checkpoint")
+    previous = (
+        None
+        if from_checkpoint is None
+        else read_input(str(from_checkpoint), "checkpoint", MAX_SMALL_FILE)
+    )
     settings = state(ctx).settings()
     trust = load_trust(settings.trust_path)
     ledger = open_ledger(settings, writable=True)
@@ -230,11 +223,11 @@ def run_bundle_verify(
     if trust is not None:
         policy = load_trust(trust)
     else:
-        keys = [(str(p), _read_small(p, "public key")) for p in pubkey or []]
+        keys = [(str(p), read_input(str(p), "public key", MAX_SMALL_FILE)) for p in pubkey or []]
         policy = pubkey_trust(bundle, keys)
     kept = None
     if trusted_checkpoint is not None:
-        kept = _read_small(trusted_checkpoint, "trusted checkpoint")
+        kept = read_input(str(trusted_checkpoint), "trusted checkpoint", MAX_SMALL_FILE)
     with _progress("verifying bundle") as advance:
         report = verify_bundle(
             bundle, policy, trusted_checkpoint=kept, workers=workers, progress=advance
@@ -244,37 +237,3 @@ def run_bundle_verify(
     else:
         emit(render_bundle_report(report))
     raise typer.Exit(0 if report.ok else 1)
-
-
-def verify_bundle_command(
-    bundle: Annotated[Path, typer.Argument(help="The bundle directory to verify.")],
-    pubkey: Annotated[
-        list[Path] | None,
-        typer.Option(
-            metavar="FILE",
-            help="Trust only this public key (PEM or note verifier key); repeatable.",
-        ),
-    ] = None,
-    trust: Annotated[
-        Path | None, typer.Option(help="Your trust file (keys with validity windows).")
-    ] = None,
-    trusted_checkpoint: Annotated[
-        Path | None, typer.Option(help="A checkpoint you kept: the log must extend it.")
-    ] = None,
-    output: Annotated[
-        ReportFormat, typer.Option("--format", help="text or json.")
-    ] = ReportFormat.text,
-    workers: Annotated[
-        int | None,
-        typer.Option(help="Signature-checking processes (default: one per core).", min=1),
-    ] = None,
-) -> None:
-    """Verify an evidence bundle with nothing else. Exit 0 verified, 1 failed, 2 usage."""
-    run_bundle_verify(
-        bundle,
-        pubkey=pubkey,
-        trust=trust,
-        trusted_checkpoint=trusted_checkpoint,
-        output=output.value,
-        workers=workers,
-    )

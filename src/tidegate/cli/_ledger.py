@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -14,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from tidegate.cli._console import emit, emit_bytes, is_interactive, say, stderr
+from tidegate.cli._console import emit, emit_bytes, is_interactive, read_input, say, stderr
 from tidegate.cli._export import run_bundle_verify
 from tidegate.cli._state import state
 from tidegate.config import ENV_ACTOR
@@ -49,22 +48,6 @@ def _ledger(ctx: typer.Context, *, writable: bool) -> Iterator[Ledger]:
         yield ledger
     finally:
         ledger.store.close()
-
-
-def _read_input(path: str, what: str, limit: int) -> bytes:
-    if path == "-":
-        data = sys.stdin.buffer.read(limit + 1)
-        source = "stdin"
-    else:
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read(limit + 1)
-        except OSError as exc:
-            raise UsageError(f"{what} {path}: {exc.strerror}") from exc
-        source = path
-    if len(data) > limit:
-        raise UsageError(f"{what} {source} is larger than {limit} bytes")
-    return data
 
 
 def _parse_body(data: bytes, source: str) -> Any:
@@ -123,7 +106,7 @@ def append(
     source = "stdin" if body == "-" else body
     parsed = validate_body(
         kind,
-        _parse_body(_read_input(body, "body", MAX_BODY_BYTES), source),
+        _parse_body(read_input(body, "body", MAX_BODY_BYTES), source),
         source=f"body {source}",
     )
     committed: list[CommittedField] = []
@@ -135,7 +118,7 @@ def append(
         name, sep, path = item.partition("=")
         if not sep or not name or not path:
             raise UsageError(f"--blob {item!r}: expected NAME=FILE")
-        blobs[name] = _read_input(path, "blob", 256 * 1024 * 1024)
+        blobs[name] = read_input(path, "blob", 256 * 1024 * 1024)
     with _ledger(ctx, writable=True) as ledger:
         entry = ledger.append(AppendRequest(kind, parsed, actor=actor, blobs=blobs))
     say(f"appended entry {entry.seq} ({entry.kind}) leaf {entry.leaf_hash.hex()}")
@@ -271,7 +254,7 @@ def consistency(
     settings = state(ctx).settings()
     if from_checkpoint is not None:
         trust = load_trust(settings.trust_path)
-        data = _read_input(str(from_checkpoint), "checkpoint", 64 * 1024)
+        data = read_input(str(from_checkpoint), "checkpoint", 64 * 1024)
         try:
             old_size = open_checkpoint(data, trust.note_verifiers()).size
         except FormatError as exc:
@@ -367,14 +350,14 @@ def verify(
             workers=workers,
         )
     witnesses = [
-        load_witness_key(_read_input(str(p), "witness key", 64 * 1024), source=str(p))
+        load_witness_key(read_input(str(p), "witness key", 64 * 1024), source=str(p))
         for p in witness_key or []
     ]
     checkpoint_bytes = None
     if trusted_checkpoint is not None:
-        checkpoint_bytes = _read_input(str(trusted_checkpoint), "trusted checkpoint", 64 * 1024)
+        checkpoint_bytes = read_input(str(trusted_checkpoint), "trusted checkpoint", 64 * 1024)
     settings = state(ctx).settings()
-    public_keys = [(str(p), _read_input(str(p), "public key", 64 * 1024)) for p in pubkey or []]
+    public_keys = [(str(p), read_input(str(p), "public key", 64 * 1024)) for p in pubkey or []]
     store = open_store(settings)
     try:
         policy = verification_trust(store, public_keys, trust or settings.trust_path)

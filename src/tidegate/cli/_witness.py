@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from tidegate.cli._console import emit, say
+from tidegate.cli._console import emit, read_input, say
 from tidegate.errors import UsageError
 from tidegate.ledger.witness import (
     KEY_FILE,
@@ -29,17 +29,6 @@ MAX_FILE_BYTES = 64 * 1024
 StateOption = Annotated[
     Path, typer.Option("--state", metavar="DIR", help="The witness's state directory.")
 ]
-
-
-def _read(path: Path, what: str) -> bytes:
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise UsageError(f"{what} {path}: {exc.strerror}") from exc
-    if len(data) > MAX_FILE_BYTES:
-        raise UsageError(f"{what} {path} is larger than {MAX_FILE_BYTES} bytes")
-    return data
 
 
 @app.command()
@@ -89,9 +78,11 @@ def cosign(
     """Cosign a checkpoint consistent with the last one cosigned. Exit 0 cosigned, 1 refused, 2 usage."""
     result = cosign_checkpoint(
         state_dir,
-        _read(checkpoint, "checkpoint"),
-        load_log_key(_read(log_key, "log key"), source=str(log_key)),
-        proof=None if proof is None else _read(proof, "consistency proof"),
+        read_input(str(checkpoint), "checkpoint", MAX_FILE_BYTES),
+        load_log_key(read_input(str(log_key), "log key", MAX_FILE_BYTES), source=str(log_key)),
+        proof=None
+        if proof is None
+        else read_input(str(proof), "consistency proof", MAX_FILE_BYTES),
         source=f"checkpoint {checkpoint}",
         proof_source=f"proof {proof}",
     )

@@ -425,13 +425,22 @@ def export_bundle(
             _write_higher_tiles(ledger, output, checkpoint.size)
             output.write(README, auditor_readme(result).encode(), ROLE_README)
             output.finish(_summary(result))
-        result.manifest_sha256 = hashlib.sha256((work / MANIFEST).read_bytes()).hexdigest()
+        result.manifest_sha256 = _file_sha256(work / MANIFEST)
         _check_target(out)
         os.replace(work, out)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
     return result
+
+
+def _file_sha256(path: Path) -> str:
+    """Return a file's SHA-256, reading it a MiB at a time (a manifest can be large)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _check_target(out: Path) -> None:

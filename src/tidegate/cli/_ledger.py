@@ -17,12 +17,11 @@ from tidegate.cli._console import emit, emit_bytes, is_interactive, read_input, 
 from tidegate.cli._export import run_bundle_verify
 from tidegate.cli._state import state
 from tidegate.config import ENV_ACTOR
-from tidegate.errors import FormatError, LedgerError, TidegateError, UsageError
+from tidegate.errors import FormatError, TidegateError, UsageError
 from tidegate.home import open_ledger, open_store, verification_trust
 from tidegate.ledger.commitment import CommittedField, commit_fields
-from tidegate.ledger.entry import parse_entry
 from tidegate.ledger.kinds import KIND_SCHEMAS, USER_APPENDABLE, validate_body
-from tidegate.ledger.log import AppendRequest, Ledger
+from tidegate.ledger.log import AppendRequest, Ledger, read_entry
 from tidegate.ledger.note import open_checkpoint
 from tidegate.ledger.proof import parse_consistency_proof
 from tidegate.ledger.trust import load_trust
@@ -175,20 +174,11 @@ def show(
 ) -> None:
     """Show one entry: the decoded in-toto statement, its signatures and leaf hash."""
     with _ledger(ctx, writable=False) as ledger:
-        entry = ledger.store.entry(seq)
-        if entry is None:
-            raise LedgerError(
-                f"entry {seq} does not exist (the ledger has {ledger.size()} entries)"
-            )
-    if raw:
-        emit_bytes(entry.envelope)
-        return
-    try:
-        parsed = parse_entry(entry.envelope)
-    except FormatError as exc:
-        raise LedgerError(
-            f"entry {seq} is malformed: {exc.message}", hint="run `tidegate ledger verify`"
-        ) from exc
+        stored = ledger.store.entry(seq) if raw else None
+        if stored is not None:  # exact bytes, even of an entry that no longer parses
+            emit_bytes(stored.envelope)
+            return
+        entry, parsed = read_entry(ledger.store, seq)
     document = {
         "seq": entry.seq,
         "leaf_hash": entry.leaf_hash.hex(),

@@ -1405,7 +1405,7 @@ def _run(
     verifier.consistency()
     vreport = _verify.VerifyReport(origin=report.origin)
     checkpoints = {} if verifier.checkpoint is None else {verifier.size: verifier.checkpoint}
-    chain = _verify._Chain(vreport, verifier.trust, checkpoints, trusted)
+    chain = _verify.Chain(vreport, verifier.trust, checkpoints, trusted)
     chain.check_checkpoint()  # the empty tree
     if files.manifest_ok and (verifier.root / STATEMENTS).is_file():
         # A line is read per exported entry as they go; the manifest check hashes the file.
@@ -1442,7 +1442,7 @@ def _run(
 
 def _log_pass(
     verifier: _Verifier,
-    chain: _verify._Chain,
+    chain: _verify.Chain,
     vreport: _verify.VerifyReport,
     workers: int | None,
     progress: BundleProgress | None,
@@ -1481,7 +1481,7 @@ def _checked(
 ) -> Iterator[tuple[_Chunk, tuple[list[_verify.EntryCheck], list[_Exported]]]]:
     """Check each chunk (entries, signatures, exported files, proofs) here or on workers, in order."""
     count = workers if workers is not None else (os.cpu_count() or 1)
-    _verify._init_worker(keys, None)
+    _verify.init_worker(keys, None)
     if count <= 1 or total < _verify.PARALLEL_THRESHOLD:
         for chunk in chunks:
             yield chunk, check_chunk(chunk.rows, _selected(chunk), context)
@@ -1489,7 +1489,7 @@ def _checked(
     with ProcessPoolExecutor(
         count,
         mp_context=get_context("fork"),
-        initializer=_verify._init_worker,
+        initializer=_verify.init_worker,
         initargs=(keys, None),
     ) as pool:
         pending: deque[tuple[_Chunk, Future[tuple[list[_verify.EntryCheck], list[_Exported]]]]]

@@ -19,8 +19,8 @@ from enum import StrEnum
 from typing import Any
 
 from tidegate.canonical import canonical_json
-from tidegate.errors import EntryRejected, FormatError, LedgerError, UsageError
-from tidegate.ledger.entry import parse_entry
+from tidegate.errors import EntryRejected, FormatError, UsageError
+from tidegate.ledger.log import read_entry
 from tidegate.ledger.store import LedgerStore
 
 DOMAIN = b"tidegate.dev/commitment/v1\n"
@@ -199,15 +199,8 @@ def disclose(store: LedgerStore, seq: int, field: str, value: object, salt: byte
     pointer = format_pointer(tokens)
     if len(salt) != SALT_BYTES:
         raise UsageError(f"a commitment salt is {SALT_BYTES} bytes, not {len(salt)}")
-    entry = store.entry(seq)
-    if entry is None:
-        raise LedgerError(f"entry {seq} does not exist (the ledger has {store.size()} entries)")
-    try:
-        body = parse_entry(entry.envelope).body
-    except FormatError as exc:
-        raise LedgerError(
-            f"entry {seq} is malformed: {exc.message}", hint="run `tidegate ledger verify`"
-        ) from exc
+    entry, parsed = read_entry(store, seq)
+    body = parsed.body
     found = _locate(body, tokens)
     node = None if found is None else found[0][found[1]]
     if not is_commitment(node):

@@ -8,14 +8,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tidegate._time import utc_now
-from tidegate.errors import EntryRejected, LedgerError, StoreError
+from tidegate.errors import EntryRejected, FormatError, LedgerError, StoreError
 from tidegate.ledger.entry import (
     GENESIS_PREV,
     PAYLOAD_TYPE,
     BlobRef,
+    ParsedEntry,
     Subject,
     encode_statement,
     pae,
+    parse_entry,
     seal,
 )
 from tidegate.ledger.keys import SigningKey
@@ -268,3 +270,16 @@ class Ledger:
         signed = self.checkpoint()
         hashes = self.consistency_proof(old_size, signed.checkpoint.size)
         return ConsistencyProofFile(old_size, tuple(hashes), signed.note)
+
+
+def read_entry(store: LedgerStore, seq: int) -> tuple[StoredEntry, ParsedEntry]:
+    """Return entry ``seq`` as stored and parsed; LedgerError if it is absent or malformed."""
+    entry = store.entry(seq)
+    if entry is None:
+        raise LedgerError(f"entry {seq} does not exist (the ledger has {store.size()} entries)")
+    try:
+        return entry, parse_entry(entry.envelope)
+    except FormatError as exc:
+        raise LedgerError(
+            f"entry {seq} is malformed: {exc.message}", hint="run `tidegate ledger verify`"
+        ) from exc

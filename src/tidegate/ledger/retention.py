@@ -17,7 +17,7 @@ from tidegate.config import RetentionSettings
 from tidegate.errors import FormatError, LedgerError, StoreError, UsageError
 from tidegate.ledger.entry import parse_entry
 from tidegate.ledger.kinds import NOTE, PURGE_CATEGORY
-from tidegate.ledger.log import AppendedEntry, AppendRequest, Ledger
+from tidegate.ledger.log import AppendedEntry, AppendRequest, Ledger, read_entry
 from tidegate.ledger.store import BlobState, LedgerStore
 
 MAX_BLOBS_PER_NOTE = 1000
@@ -306,15 +306,7 @@ def blob_status(store: LedgerStore, seq: int) -> list[dict[str, Any]]:
 
     This is how an export (or `ledger show`) marks purged blobs (SPEC 15.3).
     """
-    entry = store.entry(seq)
-    if entry is None:
-        raise LedgerError(f"entry {seq} does not exist (the ledger has {store.size()} entries)")
-    try:
-        refs = parse_entry(entry.envelope).blobs
-    except FormatError as exc:
-        raise LedgerError(
-            f"entry {seq} is malformed: {exc.message}", hint="run `tidegate ledger verify`"
-        ) from exc
+    refs = read_entry(store, seq)[1].blobs
     states = store.blob_states([r.sha256 for r in refs])
     marked: list[dict[str, Any]] = []
     for ref in refs:

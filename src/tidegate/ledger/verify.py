@@ -186,7 +186,7 @@ _worker_keys: dict[str, nacl.signing.VerifyKey] = {}
 _worker_store: list[LedgerStore] = []
 
 
-def _init_worker(keys: dict[str, bytes], url: str | None) -> None:
+def init_worker(keys: dict[str, bytes], url: str | None) -> None:
     _worker_keys.clear()
     _worker_keys.update({keyid: nacl.signing.VerifyKey(raw) for keyid, raw in keys.items()})
     _worker_store.clear()
@@ -283,8 +283,12 @@ ProgressCallback = Callable[[int, int], None]
 """Called with (entries checked, total entries) as verification advances."""
 
 
-class _Chain:
-    """The in-order checks: links, sequence, key windows and rotations, the tree."""
+class Chain:
+    """The in-order checks: links, sequence, key windows and rotations, the tree.
+
+    ``created`` collects the tree nodes built since it was last emptied, for the caller to
+    compare with stored ones.
+    """
 
     def __init__(
         self,
@@ -446,7 +450,7 @@ def verify_ledger(
     if trusted is not None:
         report.trusted_checkpoint_size = trusted.size
     total = store.count()
-    chain = _Chain(report, trust, checkpoints, trusted)
+    chain = Chain(report, trust, checkpoints, trusted)
     chain.check_checkpoint()  # a checkpoint of the empty tree
     mismatched_nodes: set[NodeId] = set()
     purge_recorded: set[str] = set()
@@ -598,13 +602,13 @@ def _checked_chunks(
     ranges = store.seq_ranges(_CHUNK)
     count = workers if workers is not None else (os.cpu_count() or 1)
     if count <= 1 or total < PARALLEL_THRESHOLD:
-        _init_worker(keys, None)
+        init_worker(keys, None)
         for start, stop in ranges:
             yield check_entries(store.entry_rows(start, stop))
         return
     context = get_context("fork")
     with ProcessPoolExecutor(
-        count, mp_context=context, initializer=_init_worker, initargs=(keys, store.url)
+        count, mp_context=context, initializer=init_worker, initargs=(keys, store.url)
     ) as pool:
         pending: list[Future[list[EntryCheck]]] = []
         for start, stop in ranges:

@@ -1,0 +1,90 @@
+"""Credential detectors shared by the differ (secret.added) and redaction of stored output."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Detector:
+    """One credential format: a name and the pattern that finds it."""
+
+    name: str
+    pattern: re.Pattern[str]
+
+
+DETECTORS: tuple[Detector, ...] = (
+    Detector("aws-access-key-id", re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}\b")),
+    Detector("github-token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,255}\b")),
+    Detector("github-fine-grained-token", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,255}\b")),
+    Detector("gitlab-token", re.compile(r"\bglpat-[A-Za-z0-9_\-]{20,}\b")),
+    Detector("slack-token", re.compile(r"\bxox[abposr]-[A-Za-z0-9\-]{10,}\b")),
+    Detector("stripe-key", re.compile(r"\b(?:sk|rk)_live_[A-Za-z0-9]{16,}\b")),
+    Detector("google-api-key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b")),
+    Detector(
+        "private-key",
+        re.compile(
+            r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY( BLOCK)?-----"
+        ),
+    ),
+    Detector(
+        "jwt",
+        re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"),
+    ),
+)
+
+SECRET_NAME = re.compile(
+    r"(?i)(pass(word|wd|phrase)?|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key"
+    r"|client[_-]?secret|credentials?|auth[_-]?key|signing[_-]?key)"
+)
+_PLACEHOLDER = re.compile(
+    r"(?i)^(changeme|change[_-]?me|example|dummy|test|testing|secret|password|redacted|xxx+|\*+"
+    r"|none|null|todo|placeholder|your[_-].*|<.*>|\$\{.*\}|\{\{.*\}\}|%\(.*\)s|os\.environ.*)$"
+)
+MASK = "[REDACTED]"
+
+
+def find_credentials(text: str) -> list[str]:
+    """Return the names of the credential formats found in ``text`` (one per match)."""
+    return [detector.name for detector in DETECTORS for _ in detector.pattern.finditer(text)]
+
+
+def entropy(value: str) -> float:
+    """Return the Shannon entropy of ``value`` in bits per character."""
+    if not value:
+        return 0.0
+    counts = Counter(value)
+    total = len(value)
+    return -sum(n / total * math.log2(n / total) for n in counts.values())
+
+
+def looks_like_assigned_secret(name: str, value: str) -> bool:
+    """Return whether ``value``, assigned to ``name``, looks like a real credential."""
+    if not SECRET_NAME.search(name):
+        return False
+    value = value.strip()
+    if len(value) < 8 or " " in value or _PLACEHOLDER.match(value):
+        return False
+    kinds = sum(
+        1
+        for present in (
+            any(c.islower() for c in value),
+            any(c.isupper() for c in value),
+            any(c.isdigit() for c in value),
+            any(not c.isalnum() for c in value),
+        )
+        if present
+    )
+    return entropy(value) >= 3.0 and kinds >= 2
+
+
+def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """Mask every known secret value and every detected credential in ``text``."""
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    for detector in DETECTORS:
+        text = detector.pattern.sub(MASK, text)
+    return text

@@ -136,14 +136,16 @@ class Comparer:
 
     def compare(self, old: list[Definition], new: list[Definition]) -> FileComparison:
         """Compare every kind of definition and return the file's changes."""
+        renamed = self._compare_classes(
+            [d for d in old if d.kind == "class"], [d for d in new if d.kind == "class"]
+        )
+        for item in old:
+            item.scope = _rescope(item.scope, renamed)
         self._compare_imports(
             [d for d in old if d.kind == "import"], [d for d in new if d.kind == "import"]
         )
         self._compare_constants(
             [d for d in old if d.kind == "constant"], [d for d in new if d.kind == "constant"]
-        )
-        self._compare_classes(
-            [d for d in old if d.kind == "class"], [d for d in new if d.kind == "class"]
         )
         self._compare_functions(
             [d for d in old if d.kind in {"function", "test"}],
@@ -246,12 +248,14 @@ class Comparer:
 
     # -- classes ------------------------------------------------------------------------------
 
-    def _compare_classes(self, old: list[Definition], new: list[Definition]) -> None:
+    def _compare_classes(self, old: list[Definition], new: list[Definition]) -> dict[str, str]:
+        """Compare classes; return the renames (old qualified name -> new) for their members."""
         old_by = _index(old, lambda d: d.qualname)
         new_by = _index(new, lambda d: d.qualname)
         pairs = [(old_by[k], new_by[k]) for k in new_by if k in old_by]
         lone_old = [d for k, d in old_by.items() if k not in new_by]
         lone_new = [d for k, d in new_by.items() if k not in old_by]
+        renamed: dict[str, str] = {}
         for before, after in _pair_by_similarity(lone_old, lone_new, _member_similarity, 0.5):
             lone_old.remove(before)
             lone_new.remove(after)
@@ -266,6 +270,7 @@ class Comparer:
                 after=after.qualname,
             )
             pairs.append((before, after))
+            renamed[before.qualname] = after.qualname
         for before, after in pairs:
             if tuple(map(compact, before.bases)) != tuple(map(compact, after.bases)):
                 self._mark_code()
@@ -286,6 +291,7 @@ class Comparer:
         for item in lone_old:
             self._mark_code()
             self._report_lone(item, added=False)
+        return renamed
 
     # -- functions ----------------------------------------------------------------------------
 
@@ -893,6 +899,14 @@ def _same_callee(old: str, new: str) -> bool:
     """Whether two returned expressions are calls of one callee (the call change says it)."""
     a, b = _CALL_EXPRESSION.match(old), _CALL_EXPRESSION.match(new)
     return bool(a and b and a.group(1) == b.group(1))
+
+
+def _rescope(scope: str, renamed: dict[str, str]) -> str:
+    """Map a scope inside a renamed class to the class's new name."""
+    for old, new in renamed.items():
+        if scope == old or scope.startswith(old + "."):
+            return new + scope[len(old) :]
+    return scope
 
 
 def _tail(callee: str) -> str:

@@ -1,0 +1,68 @@
+"""Export formats for report rows."""
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from xml.etree import ElementTree as ET
+
+XML_ROOT_TAG = "rows"
+
+
+@dataclass
+class CsvDialectOptions:
+    delimiter: str = ","
+    quotechar: str = '"'
+    lineterminator: str = "\n"
+    header: bool = True
+
+
+class Exporter:
+    content_type = "application/octet-stream"
+
+    def export(self, rows: list[dict]) -> bytes:
+        raise NotImplementedError
+
+
+class JsonExporter(Exporter):
+    content_type = "application/json"
+
+    def export(self, rows: list[dict]) -> bytes:
+        return json.dumps(rows, indent=2, default=str).encode()
+
+
+class CsvExporter(Exporter):
+    content_type = "text/csv"
+
+    def export(self, rows: list[dict]) -> bytes:
+        if not rows:
+            return b""
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+        return buffer.getvalue().encode()
+
+
+class XmlExporter(Exporter):
+    content_type = "application/xml"
+
+    def export(self, rows: list[dict]) -> bytes:
+        root = ET.Element(XML_ROOT_TAG)
+        for row in rows:
+            item = ET.SubElement(root, "row")
+            for key, value in row.items():
+                ET.SubElement(item, key).text = str(value)
+        return ET.tostring(root, encoding="utf-8")
+
+
+EXPORTERS: dict[str, type[Exporter]] = {}
+EXPORTERS["json"] = JsonExporter
+EXPORTERS["csv"] = CsvExporter
+EXPORTERS["xml"] = XmlExporter
+
+
+def exporter_for(fmt: str) -> Exporter:
+    if fmt not in EXPORTERS:
+        raise ValueError(f"unknown export format {fmt!r}")
+    return EXPORTERS[fmt]()

@@ -1,0 +1,35 @@
+import { Controller, Get, Header, Query, UseGuards } from '@nestjs/common';
+import { JwtAuthGuard } from '../auth/jwt-auth.guard';
+import { Roles } from '../auth/roles.decorator';
+import { RolesGuard } from '../auth/roles.guard';
+import { SummaryQueryDto } from './dto/summary-query.dto';
+import { ReportsService } from './reports.service';
+
+@Controller('reports')
+@UseGuards(JwtAuthGuard)
+export class ReportsController {
+  constructor(private readonly reports: ReportsService) {}
+
+  @Get('summary')
+  @Roles('admin')
+  @UseGuards(RolesGuard)
+  async summary(@Query() query: SummaryQueryDto) {
+    return this.reports.summary(query.from, query.to);
+  }
+
+  @Get('export.csv')
+  @Header('Content-Type', 'text/csv')
+  async exportCsv(@Query() query: SummaryQueryDto) {
+    const rows = await this.reports.rows(query.from, query.to);
+    return this.reports.toCsv(rows);
+  }
+
+  @Get('legacy-export')
+  @Roles('admin')
+  @UseGuards(RolesGuard)
+  async legacyExport(@Query('month') month: string) {
+    const [from, to] = this.reports.monthRange(month);
+    const rows = await this.reports.rows(from, to);
+    return this.reports.toCsv(rows);
+  }
+}

@@ -21,16 +21,30 @@ def test_corpus_is_large_and_covers_every_kind() -> None:
 
 def test_every_language_has_cases() -> None:
     groups = {case.name.split("/")[0] for case in load_cases()}
-    for group in ("python", "javascript", "typescript", "tsx", "go", "java", "rust", "c", "cpp",
-                  "config"):
+    for group in (
+        "python",
+        "javascript",
+        "typescript",
+        "tsx",
+        "go",
+        "java",
+        "rust",
+        "c",
+        "cpp",
+        "config",
+    ):
         assert group in groups, group
 
 
 def test_precision_and_recall_over_the_corpus() -> None:
     result, misses = score(load_cases())
-    report = result.table() + "\n" + "\n".join(
-        f"MISS {name}: unexpected {sorted(extra)} missing {sorted(missing)}"
-        for name, extra, missing in misses
+    report = (
+        result.table()
+        + "\n"
+        + "\n".join(
+            f"MISS {name}: unexpected {sorted(extra)} missing {sorted(missing)}"
+            for name, extra, missing in misses
+        )
     )
     print(report)
     assert result.precision() >= MIN_PRECISION, report

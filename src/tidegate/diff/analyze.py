@@ -131,8 +131,15 @@ def analyse(change: FileChange, options: Options) -> Analysis:
         )
         return analysis
     result.language = language
+    _analyse_source(change, language, analysis)
+    return analysis
+
+
+def _analyse_source(change: FileChange, language: str, analysis: Analysis) -> None:
+    """Parse both versions of a source file and compare their definitions."""
+    result, path = analysis.file, change.path
     trees: list[Tree | None] = []
-    for label, content in (("old", old), ("new", new)):
+    for label, content in (("old", change.old), ("new", change.new)):
         if content is None:
             trees.append(None)
             continue
@@ -146,20 +153,18 @@ def analyse(change: FileChange, options: Options) -> Analysis:
             result.changes.append(
                 _file_change("parse.failed", change, f"{label} version: {problem}")
             )
-            return analysis
+            return
         trees.append(tree)
     lang = support(language)
     comparer = Comparer(path, lang, change.old_path)
     old_tree, new_tree = trees
-    if old_tree is None and new_tree is not None:
-        comparer.report_added(lang.definitions(new_tree.root_node, path))
+    if old_tree is None or new_tree is None:
+        if new_tree is not None:
+            comparer.report_added(lang.definitions(new_tree.root_node, path))
+        elif old_tree is not None:
+            comparer.report_removed(lang.definitions(old_tree.root_node, change.old_path or path))
         result.changes.extend(comparer.result.changes)
-        return analysis
-    if new_tree is None and old_tree is not None:
-        comparer.report_removed(lang.definitions(old_tree.root_node, change.old_path or path))
-        result.changes.extend(comparer.result.changes)
-        return analysis
-    assert old_tree is not None and new_tree is not None
+        return
     comparison = comparer.compare(
         lang.definitions(old_tree.root_node, change.old_path or path),
         lang.definitions(new_tree.root_node, path),
@@ -169,7 +174,6 @@ def analyse(change: FileChange, options: Options) -> Analysis:
         result.changes.extend(_no_code_change(change, old_tree, new_tree, comparison))
     analysis.unmatched_old = comparison.unmatched_old
     analysis.unmatched_new = comparison.unmatched_new
-    return analysis
 
 
 def _no_code_change(

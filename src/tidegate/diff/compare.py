@@ -47,12 +47,15 @@ def text_similarity(old: str, new: str) -> float:
     return SequenceMatcher(None, old, new, autojunk=False).ratio()
 
 
-def align(old: Sequence[T], new: Sequence[T], key: Callable[[T], str]) -> list[tuple[T, T]]:
-    """Return the unequal regions of two sequences as (old, new) blocks of pairs.
+def align(
+    old: Sequence[T], new: Sequence[T], key: Callable[[T], str]
+) -> list[tuple[T | None, T | None]]:
+    """Return the unequal regions of two sequences as (old, new) pairs, in source order.
 
-    Unmatched elements pair with a ``None`` (typed loosely for brevity by the callers).
+    Within a differing region the i-th old element pairs with the i-th new one; the surplus
+    pairs with None. A lone deletion and insertion of the same item cancel (it only moved).
     """
-    blocks: list[tuple[T, T]] = []
+    blocks: list[tuple[T | None, T | None]] = []
     matcher = SequenceMatcher(None, [key(x) for x in old], [key(x) for x in new], autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
@@ -61,14 +64,16 @@ def align(old: Sequence[T], new: Sequence[T], key: Callable[[T], str]) -> list[t
         for index in range(max(len(olds), len(news))):
             blocks.append(
                 (
-                    olds[index] if index < len(olds) else None,  # type: ignore[arg-type]
-                    news[index] if index < len(news) else None,  # type: ignore[arg-type]
+                    olds[index] if index < len(olds) else None,
+                    news[index] if index < len(news) else None,
                 )
             )
     return _cancel_moves(blocks, key)
 
 
-def _cancel_moves(pairs: list[tuple[T, T]], key: Callable[[T], str]) -> list[tuple[T, T]]:
+def _cancel_moves(
+    pairs: list[tuple[T | None, T | None]], key: Callable[[T], str]
+) -> list[tuple[T | None, T | None]]:
     """Drop a lone deletion and a lone insertion of the same item (it only moved)."""
     deleted = Counter(key(o) for o, n in pairs if o is not None and n is None)
     inserted = Counter(key(n) for o, n in pairs if o is None and n is not None)
@@ -76,7 +81,7 @@ def _cancel_moves(pairs: list[tuple[T, T]], key: Callable[[T], str]) -> list[tup
     if not common:
         return pairs
     drop_old, drop_new = Counter(common), Counter(common)
-    kept: list[tuple[T, T]] = []
+    kept: list[tuple[T | None, T | None]] = []
     for o, n in pairs:
         if o is not None and n is None and drop_old[key(o)] > 0:
             drop_old[key(o)] -= 1
@@ -733,7 +738,7 @@ class Comparer:
             )
         remaining_new = [n for i, n in enumerate(news) if i not in used]
         for o in list(unmatched_old):
-            match = next(
+            replacement = next(
                 (
                     n
                     for n in remaining_new
@@ -749,20 +754,20 @@ class Comparer:
                 ),
                 None,
             )
-            if match is None:
+            if replacement is None:
                 continue
-            remaining_new.remove(match)
+            remaining_new.remove(replacement)
             unmatched_old.remove(o)
-            if o.in_header or match.in_header:
+            if o.in_header or replacement.in_header:
                 continue
             self.emit(
                 "call.replaced",
                 symbol,
-                f"`{o.callee}` replaced by `{match.callee}` in {shown}",
+                f"`{o.callee}` replaced by `{replacement.callee}` in {shown}",
                 old=o.line,
-                new=match.line,
+                new=replacement.line,
                 before=o.callee,
-                after=match.callee,
+                after=replacement.callee,
             )
         for n in remaining_new:
             self.emit(

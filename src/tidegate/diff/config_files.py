@@ -331,21 +331,12 @@ def analyse(
     elif new_source is not None:
         for name, value in _strings(new_value, ""):
             _secret_value(path, name, value, new_lines.find(name) if name else None, result)
-    if len(result.changes) == emitted and old_source is not None and new_source is not None:
-        if old_source != new_source:
-            kind = (
-                "docs.only"
-                if _comments(language, old_source) != _comments(language, new_source)
-                else "formatting.only"
-            )
-            result.changes.append(
-                Change(
-                    kind,
-                    path,
-                    "",
-                    "only comments changed" if kind == "docs.only" else "only layout changed",
-                )
-            )
+    unexplained = len(result.changes) == emitted and old_source != new_source
+    if unexplained and old_source is not None and new_source is not None:
+        comments_differ = _comments(language, old_source) != _comments(language, new_source)
+        kind = "docs.only" if comments_differ else "formatting.only"
+        description = "only comments changed" if comments_differ else "only layout changed"
+        result.changes.append(Change(kind, path, "", description))
 
 
 def _empty_like(value: Any) -> Any:

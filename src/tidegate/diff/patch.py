@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-import unidiff
+from unidiff.errors import UnidiffParseError
+from unidiff.patch import Hunk, PatchSet
 
 from tidegate.diff.analyze import FileChange
 from tidegate.errors import UsageError
@@ -31,7 +32,7 @@ class FilePatch:
     added: bool
     removed: bool
     binary: bool
-    hunks: tuple[unidiff.Hunk, ...]
+    hunks: tuple[Hunk, ...]
     lines_added: int
     lines_removed: int
 
@@ -113,8 +114,8 @@ def parse_patch(text: str, source: str = "patch") -> list[FilePatch]:
     """Parse unified diff text into per-file patches; raise PatchError naming the problem."""
     _validate(text, source)
     try:
-        patch_set = unidiff.PatchSet(text)
-    except unidiff.UnidiffParseError as exc:
+        patch_set = PatchSet(text)
+    except UnidiffParseError as exc:
         raise PatchError(f"{source}: {exc}") from exc
     files: list[FilePatch] = []
     for item in patch_set:
@@ -140,7 +141,7 @@ def parse_patch(text: str, source: str = "patch") -> list[FilePatch]:
     return files
 
 
-def _hunk_lines(hunk: unidiff.Hunk) -> tuple[list[str], list[str]]:
+def _hunk_lines(hunk: Hunk) -> tuple[list[str], list[str]]:
     """Return the hunk's old and new line lists, honouring "No newline at end of file"."""
     old: list[str] = []
     new: list[str] = []
@@ -169,7 +170,7 @@ def _same(a: str, b: str) -> bool:
     return a == b or a.rstrip("\r\n") == b.rstrip("\r\n")
 
 
-def apply_hunks(old: bytes, hunks: tuple[unidiff.Hunk, ...], path: str) -> bytes:
+def apply_hunks(old: bytes, hunks: tuple[Hunk, ...], path: str) -> bytes:
     """Apply hunks to ``old``; allow a line offset like patch(1), never fuzz the content."""
     try:
         text = old.decode("utf-8", "surrogateescape")

@@ -84,9 +84,9 @@ _CLOSERS = frozenset({")", "]", "}"})
 def drop_trailing_commas(tokens: list[str]) -> list[str]:
     """Remove a comma that directly precedes a closing bracket."""
     return [
-        token
-        for index, token in enumerate(tokens)
-        if not (token == "," and index + 1 < len(tokens) and tokens[index + 1] in _CLOSERS)
+        item
+        for index, item in enumerate(tokens)
+        if not (item == "," and index + 1 < len(tokens) and tokens[index + 1] in _CLOSERS)
     ]
 
 

@@ -16,8 +16,8 @@ from tidegate.diff.syntax import (
     TokenRules,
     assertion_strength,
     callee_name,
-    comparison_strength,
     compact,
+    comparison_strength,
     iter_nodes,
     line_of,
     squash,
@@ -127,12 +127,13 @@ class Python:
     def definitions(self, root: Node, path: str) -> list[Definition]:
         """Extract imports, constants, classes, functions, tests and top-level statements."""
         found: list[Definition] = []
-        self._block(root, "", found, in_test_class=False)
+        self._block(root, "", found)
         return found
 
-    def _block(self, block: Node, scope: str, found: list[Definition], in_test_class: bool) -> None:
+    def _block(self, block: Node, scope: str, found: list[Definition]) -> None:
         for child in block.named_children:
-            node, decorators = child, ()
+            node: Node = child
+            decorators: tuple[str, ...] = ()
             if child.type == "decorated_definition":
                 definition = child.child_by_field_name("definition")
                 if definition is None:
@@ -145,16 +146,14 @@ class Python:
                 node = definition
             kind = node.type
             if kind == "function_definition":
-                found.append(self._function(child, node, scope, decorators, in_test_class))
+                found.append(self._function(child, node, scope, decorators))
             elif kind == "class_definition":
                 found.append(self._class(child, node, scope, found, decorators))
             elif kind in {"import_statement", "import_from_statement", "future_import_statement"}:
                 found.extend(self._imports(child, scope))
-            elif kind == "comment" or _is_doc(child):
-                continue
-            elif kind == "expression_statement" and self._constant(child, scope, found):
-                continue
-            else:
+            elif (
+                kind != "comment" and not _is_doc(child) and not self._constant(child, scope, found)
+            ):
                 found.append(Definition("statement", "", scope, child, RULES))
 
     def _function(
@@ -163,7 +162,6 @@ class Python:
         node: Node,
         scope: str,
         decorators: tuple[str, ...],
-        in_test_class: bool,
     ) -> Definition:
         name = text(node.child_by_field_name("name"))
         is_test = name.startswith("test")
@@ -200,9 +198,8 @@ class Python:
         )
         body = node.child_by_field_name("body")
         start = len(found)
-        is_test_class = name.startswith("Test") or any("TestCase" in b for b in bases)
         if body is not None:
-            self._block(body, qualname, found, in_test_class=is_test_class)
+            self._block(body, qualname, found)
         members = tuple(d.name for d in found[start:] if d.scope == qualname and d.name)
         return Definition(
             kind="class",
@@ -250,7 +247,9 @@ class Python:
         return imports
 
     def _constant(self, statement: Node, scope: str, found: list[Definition]) -> bool:
-        assignment = statement.named_children[0] if statement.named_child_count == 1 else None
+        if statement.type != "expression_statement" or statement.named_child_count != 1:
+            return False
+        assignment = statement.named_children[0]
         if assignment is None or assignment.type != "assignment":
             return False
         left = assignment.child_by_field_name("left")
@@ -324,9 +323,9 @@ class Python:
                 if item.parent is None or item.parent.type != "attribute":
                     collector.sensitive("ssl.CERT_NONE", "TLS certificate checks disabled", item)
             elif kind == "assignment":
-                left = squash(text(item.child_by_field_name("left")))
-                right = squash(text(item.child_by_field_name("right")))
-                if left.endswith("check_hostname") and right == "False":
+                target = squash(text(item.child_by_field_name("left")))
+                assigned = squash(text(item.child_by_field_name("right")))
+                if target.endswith("check_hostname") and assigned == "False":
                     collector.sensitive(
                         "check_hostname=False", "TLS host name checks disabled", item
                     )

@@ -112,6 +112,7 @@ class Comparer:
         self.old_path = old_path or path
         self.language = language
         self.result = FileComparison()
+        self._lone_classes: set[str] = set()
 
     # -- emitting -----------------------------------------------------------------------------
 
@@ -296,6 +297,7 @@ class Comparer:
         for item in lone_old:
             self._mark_code()
             self._report_lone(item, added=False)
+        self._lone_classes = {d.qualname for d in (*lone_new, *lone_old)}
         return renamed
 
     # -- functions ----------------------------------------------------------------------------
@@ -381,7 +383,8 @@ class Comparer:
             self._compare_signature(before, after)
         self._compare_decorators(before, after)
         signature_changes = len(self.result.changes)
-        body_differs = before.body_tokens != after.body_tokens
+        has_body = before.body is not None or after.body is not None
+        body_differs = has_body and before.body_tokens != after.body_tokens
         if body_differs or before.is_async != after.is_async:
             self.compare_bodies(before, after)
         if body_differs and len(self.result.changes) == signature_changes:
@@ -852,6 +855,11 @@ class Comparer:
         for scope in sorted(set(by_scope_old) | set(by_scope_new)):
             before = by_scope_old.get(scope, [])
             after = by_scope_new.get(scope, [])
+            if any(scope == c or scope.startswith(c + ".") for c in self._lone_classes):
+                # The class itself was added or removed: that change says it all.
+                for item in after:
+                    self._risk_markers(None, item)
+                continue
             old_tokens = [t for d in before for t in d.tokens]
             new_tokens = [t for d in after for t in d.tokens]
             if old_tokens == new_tokens:

@@ -120,7 +120,8 @@ def token_streams(root: Node, rules: TokenRules) -> tuple[list[str], list[str]]:
         elif node.child_count == 0:
             token = text(node)
             if token.strip():
-                code.append(token)
+                # Leaf text with inner whitespace (JSX text, heredocs) compares by its words.
+                code.append(squash(token) if " " in token or "\n" in token else token)
     return drop_trailing_commas(code), comments
 
 

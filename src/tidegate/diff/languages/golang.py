@@ -111,9 +111,7 @@ class Go:
                     collector.facts.elses.append(Fact("else", line_of(alternative)))
             elif kind in {"expression_case", "type_case"}:
                 field = "value" if kind == "expression_case" else "type"
-                values = [
-                    squash(text(c)) for c in item.children_by_field_name(field) if c.is_named
-                ]
+                values = [squash(text(c)) for c in item.children_by_field_name(field) if c.is_named]
                 collector.condition(f"case {', '.join(values)}", item)
             elif kind == "default_case":
                 collector.condition("default", item)

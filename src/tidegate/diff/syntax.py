@@ -155,6 +155,11 @@ class Definition:
     skipped: bool = False
     start: int = 0
     end: int = 0
+    prefix: tuple[
+        Node, ...
+    ] = ()  # nodes before ``node`` that belong to it (attributes, decorators)
+    markers: tuple[str, ...] = ()  # tokens the definition inherits (an enclosing ``describe.skip``)
+    bodiless: bool = False  # a signature without a body (interface, trait, prototype)
 
     def __post_init__(self) -> None:
         if not self.start:
@@ -169,13 +174,25 @@ class Definition:
 
     @cached_property
     def raw(self) -> bytes:
-        """The definition's exact source bytes."""
-        return self.node.text or b""
+        """The definition's exact source bytes, after its markers and prefix nodes."""
+        if not self.prefix and not self.markers:
+            return self.node.text or b""
+        parts = [marker.encode() for marker in self.markers]
+        parts.extend(node.text or b"" for node in (*self.prefix, self.node))
+        return b"\n".join(parts)
 
     @cached_property
     def streams(self) -> tuple[list[str], list[str]]:
-        """Code and comment token streams of the whole definition."""
-        return token_streams(self.node, self.rules)
+        """Code and comment token streams of the markers, prefix nodes and the definition."""
+        if not self.prefix and not self.markers:
+            return token_streams(self.node, self.rules)
+        code: list[str] = list(self.markers)
+        comments: list[str] = []
+        for node in (*self.prefix, self.node):
+            node_code, node_comments = token_streams(node, self.rules)
+            code.extend(node_code)
+            comments.extend(node_comments)
+        return code, comments
 
     @property
     def tokens(self) -> list[str]:
@@ -184,7 +201,9 @@ class Definition:
 
     @cached_property
     def body_tokens(self) -> list[str]:
-        """Code tokens of the body alone (for rename and move similarity)."""
+        """Code tokens of the body alone (for rename and move similarity); none if bodiless."""
+        if self.bodiless:
+            return []
         if self.body is None:
             return self.tokens
         return token_streams(self.body, self.rules)[0]

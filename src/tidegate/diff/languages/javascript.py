@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 import tree_sitter_javascript
 import tree_sitter_typescript
@@ -24,7 +23,6 @@ from tidegate.diff.syntax import (
     line_of,
     squash,
     text,
-    token_streams,
 )
 
 RULES = TokenRules(
@@ -222,36 +220,6 @@ _VM_RUNNERS = frozenset({"runInNewContext", "runInThisContext", "runInContext", 
 
 
 @dataclass
-class _Definition(Definition):
-    """A definition whose compared text also covers nodes outside ``node``.
-
-    TypeScript puts a method's decorators before it in the class body, and a test inherits
-    ``describe.skip`` from an enclosing call; both must count as the definition's code.
-    """
-
-    prefix: tuple[Node, ...] = ()
-    markers: tuple[str, ...] = ()
-
-    @cached_property
-    def raw(self) -> bytes:
-        """The definition's source bytes, preceded by its prefix nodes and markers."""
-        parts = [m.encode() for m in self.markers]
-        parts.extend(n.text or b"" for n in self.prefix)
-        parts.append(self.node.text or b"")
-        return b"\n".join(parts)
-
-    @cached_property
-    def streams(self) -> tuple[list[str], list[str]]:
-        """Code and comment tokens of the markers, the prefix nodes and the definition."""
-        code: list[str] = list(self.markers)
-        comments: list[str] = []
-        for node in (*self.prefix, self.node):
-            node_code, node_comments = token_streams(node, self.rules)
-            code.extend(node_code)
-            comments.extend(node_comments)
-        return code, comments
-
-
 @dataclass(frozen=True)
 class _Suite:
     """Where a block of test code sits: enclosing describe titles and modifiers."""
@@ -420,7 +388,7 @@ class JavaScript:
             # A signature (overload, abstract or interface method): nothing to compare but
             # the signature; the name stands in as a body that never changes.
             body = node.child_by_field_name("name") or node
-        return _Definition(
+        return Definition(
             kind="function",
             name=name,
             scope=scope,
@@ -624,7 +592,7 @@ class JavaScript:
                 found.append(Definition("statement", "", suite.scope, statement, RULES))
             return
         found.append(
-            _Definition(
+            Definition(
                 kind="test",
                 name=" > ".join((*suite.titles, call.title)),
                 scope="",

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
-
 import tree_sitter_rust
 from tree_sitter import Node
 
@@ -23,7 +20,6 @@ from tidegate.diff.syntax import (
     line_of,
     squash,
     text,
-    token_streams,
 )
 
 # char_literal is left out of string_types on purpose: normalize_string would make 'a' (a char)
@@ -84,39 +80,6 @@ _NAME_HOLDERS = frozenset(
         "parenthesized_expression",
     }
 )
-
-
-@dataclass
-class RustDefinition(Definition):
-    """A definition whose outer attributes (``#[...]``) count as part of its code."""
-
-    attributes: tuple[Node, ...] = ()
-    bodiless: bool = False
-
-    @cached_property
-    def raw(self) -> bytes:
-        """The attributes' and the item's exact source bytes."""
-        return b"\n".join(n.text or b"" for n in (*self.attributes, self.node))
-
-    @cached_property
-    def streams(self) -> tuple[list[str], list[str]]:
-        """Code and comment token streams of the attributes and the item."""
-        code: list[str] = []
-        comments: list[str] = []
-        for node in (*self.attributes, self.node):
-            node_code, node_comments = token_streams(node, self.rules)
-            code.extend(node_code)
-            comments.extend(node_comments)
-        return code, comments
-
-    @cached_property
-    def body_tokens(self) -> list[str]:
-        """Code tokens of the body alone (none for a signature without a body)."""
-        if self.bodiless:
-            return []
-        if self.body is None:
-            return self.tokens
-        return token_streams(self.body, self.rules)[0]
 
 
 def _join(scope: str, name: str) -> str:
@@ -205,13 +168,11 @@ class Rust:
                 crate = text(child.child_by_field_name("name"))
                 alias = text(child.child_by_field_name("alias")) or crate
                 found.append(
-                    RustDefinition(
-                        "import", alias, scope, child, RULES, value=crate, attributes=attrs
-                    )
+                    Definition("import", alias, scope, child, RULES, value=crate, prefix=attrs)
                 )
             elif kind in {"const_item", "static_item"}:
                 found.append(
-                    RustDefinition(
+                    Definition(
                         "constant",
                         text(child.child_by_field_name("name")),
                         scope,
@@ -219,7 +180,7 @@ class Rust:
                         RULES,
                         value=squash(text(child.child_by_field_name("value"))),
                         visibility=_visibility(child),
-                        attributes=attrs,
+                        prefix=attrs,
                         start=line_of(attrs[0]) if attrs else 0,
                     )
                 )
@@ -229,13 +190,13 @@ class Rust:
 
     @staticmethod
     def _statement(node: Node, scope: str, attrs: tuple[Node, ...] = ()) -> Definition:
-        return RustDefinition(
+        return Definition(
             "statement",
             "",
             scope,
             node,
             RULES,
-            attributes=attrs,
+            prefix=attrs,
             start=line_of(attrs[0]) if attrs else 0,
         )
 
@@ -251,7 +212,7 @@ class Rust:
         )
         modifiers = next((c for c in node.children if c.type == "function_modifiers"), None)
         body = node.child_by_field_name("body")
-        return RustDefinition(
+        return Definition(
             kind="test" if is_test else "function",
             name=text(node.child_by_field_name("name")),
             scope=scope,
@@ -264,7 +225,7 @@ class Rust:
             visibility=_visibility(node),
             is_async=modifiers is not None and any(c.type == "async" for c in modifiers.children),
             skipped=skipped,
-            attributes=attrs,
+            prefix=attrs,
             bodiless=body is None,
             start=line_of(attrs[0]) if attrs else 0,
         )
@@ -300,7 +261,7 @@ class Rust:
                 if c.type in {"field_declaration", "enum_variant"}
                 and c.child_by_field_name("name") is not None
             ) or tuple(squash(text(c)) for c in body.named_children if c.type not in _COMMENTS)
-        return RustDefinition(
+        return Definition(
             kind="class",
             name=name,
             scope=scope,
@@ -311,7 +272,7 @@ class Rust:
             decorators=tuple(_attribute_text(a) for a in attrs),
             visibility=_visibility(node),
             members=members,
-            attributes=attrs,
+            prefix=attrs,
             start=line_of(attrs[0]) if attrs else 0,
         )
 
@@ -336,7 +297,7 @@ class Rust:
         if argument is not None:
             _use_bindings(argument, "", bindings)
         return [
-            RustDefinition("import", bound, scope, node, RULES, value=value, attributes=attrs)
+            Definition("import", bound, scope, node, RULES, value=value, prefix=attrs)
             for bound, value in bindings
         ]
 

@@ -97,32 +97,86 @@ class TokenRules:
     comment_types: frozenset[str]
     string_types: frozenset[str]
     is_doc: Callable[[Node], bool] = lambda _node: False
+    doc_types: frozenset[str] = frozenset()  # only nodes of these types are asked is_doc()
 
 
-def token_streams(root: Node, rules: TokenRules) -> tuple[list[str], list[str]]:
+def token_streams(
+    root: Node, rules: TokenRules, body: Node | None = None
+) -> tuple[list[str], list[str]]:
     """Return (code tokens, comment tokens) of ``root``; strings count as one token each."""
+    code, comments, _ = _tokens(root, rules, body)
+    return code, comments
+
+
+def token_streams_with_body(
+    root: Node, rules: TokenRules, body: Node
+) -> tuple[list[str], list[str], list[str]]:
+    """Return code and comment tokens of ``root`` and the code tokens of ``body`` within it."""
+    return _tokens(root, rules, body)
+
+
+def _tokens(
+    root: Node, rules: TokenRules, body: Node | None
+) -> tuple[list[str], list[str], list[str]]:
+    """Walk ``root`` once (the hot path of the differ: keep it lean)."""
+    comment_types, string_types = rules.comment_types, rules.string_types
+    doc_types, is_doc = rules.doc_types, rules.is_doc
+    source = root.text or b""
+    base = root.start_byte
+    ascii_only = source.isascii()
+    decoded = source.decode("ascii") if ascii_only else ""
+    body_low = body.start_byte if body is not None else -1
+    body_high = body.end_byte if body is not None else -1
     code: list[str] = []
+    starts: list[int] = []
     comments: list[str] = []
-
-    def prune(node: Node) -> bool:
-        return (
-            node.type in rules.comment_types
-            or node.type in rules.string_types
-            or rules.is_doc(node)
-        )
-
-    for node in iter_nodes(root, prune):
+    cursor = root.walk()
+    depth = 0
+    while True:
+        node = cursor.node
+        assert node is not None
         kind = node.type
-        if kind in rules.comment_types or rules.is_doc(node):
+        if kind in comment_types or (kind in doc_types and is_doc(node)):
             comments.append(squash(text(node)))
-        elif kind in rules.string_types:
+        elif kind in string_types:
             code.append(normalize_string(text(node)))
-        elif node.child_count == 0:
-            token = text(node)
-            if token.strip():
+            starts.append(node.start_byte)
+        elif cursor.goto_first_child():
+            depth += 1
+            continue
+        else:
+            low, high = node.start_byte, node.end_byte
+            token = decoded[low - base : high - base] if ascii_only else text(node)
+            if token and not token.isspace():
                 # Leaf text with inner whitespace (JSX text, heredocs) compares by its words.
                 code.append(squash(token) if " " in token or "\n" in token else token)
-    return drop_trailing_commas(code), comments
+                starts.append(low)
+        while True:
+            if depth == 0:
+                tokens = drop_trailing_commas(code)
+                if body is None:
+                    return tokens, comments, tokens
+                if len(tokens) != len(code):
+                    kept = [
+                        start
+                        for index, start in enumerate(starts)
+                        if not (
+                            code[index] == ","
+                            and index + 1 < len(code)
+                            and code[index + 1] in _CLOSERS
+                        )
+                    ]
+                    starts = kept
+                body_tokens = [
+                    token
+                    for token, start in zip(tokens, starts, strict=True)
+                    if body_low <= start < body_high
+                ]
+                return tokens, comments, body_tokens
+            if cursor.goto_next_sibling():
+                break
+            cursor.goto_parent()
+            depth -= 1
 
 
 @dataclass(frozen=True)
@@ -182,31 +236,42 @@ class Definition:
         return b"\n".join(parts)
 
     @cached_property
-    def streams(self) -> tuple[list[str], list[str]]:
-        """Code and comment token streams of the markers, prefix nodes and the definition."""
-        if not self.prefix and not self.markers:
-            return token_streams(self.node, self.rules)
-        code: list[str] = list(self.markers)
+    def _walked(self) -> tuple[list[str], list[str], list[str]]:
+        """One walk: code tokens, comment tokens and the body's code tokens."""
+        code = list(self.markers)
         comments: list[str] = []
-        for node in (*self.prefix, self.node):
+        for node in self.prefix:
             node_code, node_comments = token_streams(node, self.rules)
             code.extend(node_code)
             comments.extend(node_comments)
-        return code, comments
+        if self.body is not None and not self.bodiless:
+            node_code, node_comments, body = token_streams_with_body(
+                self.node, self.rules, self.body
+            )
+        else:
+            node_code, node_comments = token_streams(self.node, self.rules)
+            body = []
+        code.extend(node_code)
+        comments.extend(node_comments)
+        if self.body is None and not self.bodiless:
+            body = code
+        return code, comments, body
+
+    @property
+    def streams(self) -> tuple[list[str], list[str]]:
+        """Code and comment token streams of the markers, prefix nodes and the definition."""
+        walked = self._walked
+        return walked[0], walked[1]
 
     @property
     def tokens(self) -> list[str]:
         """Code tokens (comments and docstrings excluded, quoting normalized)."""
-        return self.streams[0]
+        return self._walked[0]
 
-    @cached_property
+    @property
     def body_tokens(self) -> list[str]:
         """Code tokens of the body alone (for rename and move similarity); none if bodiless."""
-        if self.bodiless:
-            return []
-        if self.body is None:
-            return self.tokens
-        return token_streams(self.body, self.rules)[0]
+        return self._walked[2]
 
 
 @dataclass(frozen=True)

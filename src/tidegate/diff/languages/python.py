@@ -83,6 +83,28 @@ _DESERIALIZERS = frozenset(
     }
 )
 _SHELLS = frozenset({"os.system", "os.popen", "commands.getoutput", "commands.getstatusoutput"})
+# The node types facts() looks at; everything else is skipped before any other test.
+_FACT_TYPES = frozenset(
+    {
+        "call",
+        "raise_statement",
+        "except_clause",
+        "if_statement",
+        "elif_clause",
+        "else_clause",
+        "conditional_expression",
+        "case_clause",
+        "for_statement",
+        "while_statement",
+        "return_statement",
+        "assert_statement",
+        "await",
+        "with_statement",
+        "identifier",
+        "assignment",
+        "string",
+    }
+)
 _SKIP_CALLS = frozenset({"pytest.skip", "self.skipTest", "unittest.skip", "pytest.xfail"})
 
 
@@ -103,6 +125,7 @@ RULES = TokenRules(
     comment_types=frozenset({"comment"}),
     string_types=frozenset({"string"}),
     is_doc=_is_doc,
+    doc_types=frozenset({"expression_statement"}),
 )
 
 
@@ -271,6 +294,8 @@ class Python:
         collector = FactCollector()
         for item in iter_nodes(node):
             kind = item.type
+            if kind not in _FACT_TYPES:
+                continue
             if kind == "call":
                 self._call(item, is_test, collector)
             elif kind == "raise_statement":
@@ -319,8 +344,8 @@ class Python:
                 collector.concurrency("await", item)
             elif kind == "with_statement":
                 self._with(item, collector)
-            elif kind in {"attribute", "identifier"} and text(item).endswith("CERT_NONE"):
-                if item.parent is None or item.parent.type != "attribute":
+            elif kind == "identifier" and item.end_byte - item.start_byte == len("CERT_NONE"):
+                if text(item) == "CERT_NONE":
                     collector.sensitive("ssl.CERT_NONE", "TLS certificate checks disabled", item)
             elif kind == "assignment":
                 target = squash(text(item.child_by_field_name("left")))

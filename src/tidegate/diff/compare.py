@@ -33,11 +33,17 @@ class Language(Protocol):
         """Whether a name is visible outside its module (None when the language has no rule)."""
 
 
-def similarity(old: Sequence[str], new: Sequence[str]) -> float:
-    """Return the token-sequence similarity ratio (0..1) of two token streams."""
+def similarity(old: Sequence[str], new: Sequence[str], floor: float = 0.0) -> float:
+    """Return the token-sequence similarity ratio (0..1) of two token streams.
+
+    Below ``floor`` the exact value does not matter: cheap upper bounds answer 0.0 first.
+    """
     if not old and not new:
         return 1.0
-    return SequenceMatcher(None, old, new, autojunk=False).ratio()
+    matcher = SequenceMatcher(None, old, new, autojunk=False)
+    if floor and (matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor):
+        return 0.0
+    return matcher.ratio()
 
 
 def text_similarity(old: str, new: str) -> float:
@@ -383,7 +389,7 @@ class Comparer:
             self._compare_signature(before, after)
         self._compare_decorators(before, after)
         signature_changes = len(self.result.changes)
-        has_body = before.body is not None or after.body is not None
+        has_body = not (before.body is None and after.body is None)
         body_differs = has_body and before.body_tokens != after.body_tokens
         if body_differs or before.is_async != after.is_async:
             self.compare_bodies(before, after)
@@ -855,6 +861,8 @@ class Comparer:
         for scope in sorted(set(by_scope_old) | set(by_scope_new)):
             before = by_scope_old.get(scope, [])
             after = by_scope_new.get(scope, [])
+            if [d.raw for d in before] == [d.raw for d in after]:
+                continue
             if any(scope == c or scope.startswith(c + ".") for c in self._lone_classes):
                 # The class itself was added or removed: that change says it all.
                 for item in after:
@@ -968,13 +976,13 @@ def _index(items: list[Definition], key: Callable[[Definition], str]) -> dict[st
 def _body_similarity(old: Definition, new: Definition) -> float:
     if old.kind != new.kind:
         return 0.0
-    return similarity(old.body_tokens, new.body_tokens)
+    return similarity(old.body_tokens, new.body_tokens, RENAME_SIMILARITY)
 
 
 def _move_similarity(old: Definition, new: Definition) -> float:
     if old.kind != new.kind:
         return 0.0
-    score = similarity(old.body_tokens, new.body_tokens)
+    score = similarity(old.body_tokens, new.body_tokens, 0.4)
     if old.name == new.name:
         return max(score, MOVE_SIMILARITY) if score >= 0.4 else score
     return score if score >= 0.9 else 0.0

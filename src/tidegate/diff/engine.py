@@ -71,7 +71,7 @@ def _cross_file_moves(removed: list[Leftover], added: list[Leftover]) -> None:
         for index, new in enumerate(added):
             if index in used or new.file is old.file or new.name != old.name:
                 continue
-            score = similarity(old.body_tokens, new.body_tokens)
+            score = similarity(old.body_tokens, new.body_tokens, MOVE_SIMILARITY)
             if score >= MOVE_SIMILARITY and (best is None or score > best[0]):
                 best = (score, index)
         if best is None:

@@ -22,12 +22,12 @@ def text(node: Node | None) -> str:
 
 def squash(value: str) -> str:
     """Collapse every run of whitespace to one space and strip the ends."""
-    return _SPACE.sub(" ", value).strip()
+    return " ".join(value.split())
 
 
 def compact(value: str) -> str:
     """Remove all whitespace (for comparing expressions regardless of layout)."""
-    return _SPACE.sub("", value)
+    return "".join(value.split())
 
 
 def line_of(node: Node) -> int:
@@ -331,7 +331,8 @@ CALLEE_ARGS = re.compile(r"\((?:[^()]|\([^()]*\))*\)")
 
 def callee_name(callee_text: str) -> str:
     """Return a callee with whitespace and nested argument lists removed (``a.b().c``)."""
-    return CALLEE_ARGS.sub("()", compact(callee_text))
+    flat = compact(callee_text)
+    return CALLEE_ARGS.sub("()", flat) if "(" in flat else flat
 
 
 _EQUALITY = ("assertEqual", "assertEquals", "assertIs", "assertDictEqual", "assertListEqual")

@@ -45,13 +45,16 @@ class FileChange:
     binary: bool = False
     lines_added: int = 0
     lines_removed: int = 0
+    declared: str | None = None  # the status the source states (binary and copied files)
 
     @property
     def status(self) -> str:
         """added, removed, renamed or modified."""
-        if self.old is None and not (self.binary and self.old_path):
-            return "added" if self.new is not None or self.binary else "modified"
-        if self.new is None and not self.binary:
+        if self.declared is not None:
+            return self.declared
+        if self.old is None:
+            return "added" if self.new is not None else "modified"
+        if self.new is None:
             return "removed"
         if self.old_path and self.old_path != self.path:
             return "renamed"
@@ -160,9 +163,13 @@ def _analyse_source(change: FileChange, language: str, analysis: Analysis) -> No
     old_tree, new_tree = trees
     if old_tree is None or new_tree is None:
         if new_tree is not None:
-            comparer.report_added(lang.definitions(new_tree.root_node, path))
+            definitions = lang.definitions(new_tree.root_node, path)
+            comparer.report_added(definitions)
+            analysis.unmatched_new = [d for d in definitions if d.kind == "function"]
         elif old_tree is not None:
-            comparer.report_removed(lang.definitions(old_tree.root_node, change.old_path or path))
+            definitions = lang.definitions(old_tree.root_node, change.old_path or path)
+            comparer.report_removed(definitions)
+            analysis.unmatched_old = [d for d in definitions if d.kind == "function"]
         result.changes.extend(comparer.result.changes)
         return
     comparison = comparer.compare(
@@ -197,7 +204,8 @@ def _no_code_change(
 def _status_change(change: FileChange, result: FileDiff) -> None:
     status = change.status
     if status == "added":
-        result.changes.append(_file_change("file.added", change, "file added"))
+        copied = f"file added as a copy of {change.old_path}" if change.old_path else "file added"
+        result.changes.append(_file_change("file.added", change, copied))
     elif status == "removed":
         result.changes.append(_file_change("file.removed", change, "file removed"))
     elif status == "renamed":

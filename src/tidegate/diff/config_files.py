@@ -169,10 +169,10 @@ def _dependency_sections(path: str, data: Any) -> dict[str, dict[str, str]]:
                 if isinstance(body, dict):
                     for key in ("dependencies", "dev-dependencies", "build-dependencies"):
                         take(body, key, f"target.{target}.{key}", _mapping)
-    elif "requirements" in data and config_language(path) == "requirements":
-        sections["requirements"] = data.pop("requirements")
+    elif config_language(path) == "requirements":
+        sections["requirements"] = data.pop("requirements", {})
     elif name == "go.mod":
-        sections["require"] = data.pop("require")
+        sections["require"] = data.pop("require", {})
     return sections
 
 

@@ -271,6 +271,13 @@ def apply_hunks(old: bytes, hunks: tuple[Hunk, ...], path: str) -> bytes:
         expected, replacement = _hunk_lines(hunk)
         start = max(hunk.source_start - 1, 0) if hunk.source_length else hunk.source_start
         position = _locate(lines, expected, start + offset, cursor)
+        if position is None and _locate(lines, expected, start + offset, 0) is not None:
+            raise PatchError(
+                f"hunk {number} of {path} does not apply: it overlaps the previous hunk or is out of "
+                f"order "
+                f"(it matches before line {cursor + 1}, where hunk {number - 1} ended)",
+                hint="hunks of one file must be sorted and must not overlap",
+            )
         if position is None:
             at, want, found = _first_mismatch(lines, expected, start)
             raise PatchError(
@@ -313,32 +320,57 @@ def _locate(lines: list[str], expected: list[str], start: int, floor: int) -> in
 
 
 def changes_from_patch(files: list[FilePatch], read: ReadFile) -> Iterator[FileChange]:
-    """Yield each patched file's old and new contents, reading old contents with ``read``."""
+    """Yield each patched file's old and new contents, reading old contents with ``read``.
+
+    A patch series (``git format-patch --stdout A..B``) may change one file in several
+    entries: they apply one after the other and the file is reported once.
+    """
+    merged: dict[str, FileChange] = {}
     for item in files:
-        source = item.old_path or item.path
-        old = None if item.added and not item.copied else read(source)
-        if old is None and not item.added and not item.binary:
-            raise PatchError(
-                f"{source}: the patch changes this file but it does not exist in the tree",
-                hint="pass --repo with the tree the patch was made against",
-            )
-        old_path = item.old_path if item.old_path != item.path else None
-        if item.binary:
-            # The new bytes are not in the patch: the file is reported, not analysed.
-            status = "added" if item.added else "removed" if item.removed else None
-            if status is None:
-                status = "renamed" if old_path else "modified"
-            yield FileChange(
-                path=item.path, old=old, new=None, old_path=old_path, binary=True, declared=status
+        earlier = merged.get(item.old_path or item.path)
+        if earlier is not None and not item.added and earlier.new is not None and not item.binary:
+            del merged[item.old_path or item.path]
+            new = None if item.removed else apply_hunks(earlier.new, item.hunks, item.path)
+            old_path = earlier.old_path or (earlier.path if earlier.path != item.path else None)
+            merged[item.path] = FileChange(
+                path=item.path,
+                old=earlier.old,
+                new=new,
+                old_path=old_path,
+                lines_added=earlier.lines_added + item.lines_added,
+                lines_removed=earlier.lines_removed + item.lines_removed,
+                declared="removed" if new is None and earlier.old is not None else earlier.declared,
             )
             continue
-        new = None if item.removed else apply_hunks(old or b"", item.hunks, item.path)
-        yield FileChange(
-            path=item.path,
-            old=old,
-            new=new,
-            old_path=old_path,
-            lines_added=item.lines_added,
-            lines_removed=item.lines_removed,
-            declared="added" if item.copied else None,
+        merged[item.path] = _change(item, read)
+    yield from merged.values()
+
+
+def _change(item: FilePatch, read: ReadFile) -> FileChange:
+    """One patch entry's file change (old contents from ``read``, new ones by applying)."""
+    source = item.old_path or item.path
+    old = None if item.added and not item.copied else read(source)
+    if old is None and not item.added and not item.binary:
+        raise PatchError(
+            f"{source}: the patch changes this file but it does not exist in the tree",
+            hint="pass --repo with the tree the patch was made against",
         )
+    old_path = item.old_path if item.old_path != item.path else None
+    if item.binary:
+        # The new bytes are not in the patch: the file is reported, not analysed.
+        status = "added" if item.added else "removed" if item.removed else None
+        if status is None:
+            status = "renamed" if old_path else "modified"
+        return FileChange(
+            path=item.path, old=old, new=None, old_path=old_path, binary=True, declared=status
+        )
+    new = None if item.removed else apply_hunks(old or b"", item.hunks, item.path)
+    return FileChange(
+        path=item.path,
+        old=old,
+        new=new,
+        old_path=old_path,
+        lines_added=item.lines_added,
+        lines_removed=item.lines_removed,
+        declared="added" if item.copied else None,
+    )

@@ -61,14 +61,14 @@ def find_patterns(changes: list[Change], min_sites: int = MIN_SITES) -> list[Pat
         groups.setdefault((change.kind, key), []).append(change)
     patterns: list[Pattern] = []
     for (kind, key), members in groups.items():
-        if len(members) < min_sites:
-            continue
         sites = tuple(
             sorted(
                 {Site(c.file, c.line, c.symbol) for c in members},
                 key=lambda s: (s.file, s.line, s.symbol),
             )
         )
+        if len(sites) < min_sites:  # several changes on one line are one site
+            continue
         files = len({site.file for site in sites})
         label = f"{kind} {key}".rstrip()
         description = f"{label} at {len(sites)} sites in {files} file{'s' if files != 1 else ''}"

@@ -42,6 +42,12 @@ def resolve(repo: Path, revision: str) -> str:
     if revision.startswith("-"):
         raise GitError(f"invalid revision {revision!r}")
     try:
+        _git(repo, "rev-parse", "--git-dir")
+    except GitError as exc:
+        raise GitError(
+            f"{repo} is not a git repository", hint="pass --repo with a git checkout"
+        ) from exc
+    try:
         return (
             _git(repo, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
             .decode()
@@ -96,12 +102,13 @@ def git_changes(repo: Path, base: str, head: str) -> Iterator[FileChange]:
     counts = _numstat(numstat)
     blobs = _Blobs(repo)
     try:
-        for status, old_sha, new_sha, old_path, new_path in _raw_entries(raw):
+        for entry in _raw_entries(raw):
+            status, old_sha, new_sha, old_path, new_path, old_mode, new_mode = entry
             added, removed, binary = counts.get(new_path, (0, 0, False))
             yield FileChange(
                 path=new_path,
-                old=None if status == "A" else blobs.read(old_sha),
-                new=None if status == "D" else blobs.read(new_sha),
+                old=None if status == "A" else _content(blobs, old_sha, old_mode),
+                new=None if status == "D" else _content(blobs, new_sha, new_mode),
                 old_path=old_path if old_path != new_path else None,
                 binary=binary,
                 lines_added=added,
@@ -111,11 +118,19 @@ def git_changes(repo: Path, base: str, head: str) -> Iterator[FileChange]:
         blobs.close()
 
 
-def _raw_entries(raw: bytes) -> Iterator[tuple[str, str, str, str, str]]:
+def _content(blobs: _Blobs, sha: str, mode: str) -> bytes | None:
+    """A blob's bytes; a submodule (gitlink) reads as git shows it, its commit id."""
+    if mode == "160000":
+        return f"Subproject commit {sha}\n".encode()
+    return blobs.read(sha)
+
+
+def _raw_entries(raw: bytes) -> Iterator[tuple[str, str, str, str, str, str, str]]:
     fields = raw.split(b"\x00")
     index = 0
     while index < len(fields) and fields[index]:
         meta = fields[index].decode().split()
+        old_mode, new_mode = meta[0].lstrip(":"), meta[1]
         old_sha, new_sha, status = meta[2], meta[3], meta[4][0]
         if status in {"R", "C"}:
             old_path = fields[index + 1].decode("utf-8", "surrogateescape")
@@ -126,7 +141,7 @@ def _raw_entries(raw: bytes) -> Iterator[tuple[str, str, str, str, str]]:
             index += 2
         if status == "T":  # type change (file <-> symlink): compare as a modification
             status = "M"
-        yield status, old_sha, new_sha, old_path, new_path
+        yield status, old_sha, new_sha, old_path, new_path, old_mode, new_mode
 
 
 def _numstat(data: bytes) -> dict[str, tuple[int, int, bool]]:

@@ -129,9 +129,11 @@ class Comparer:
         description: str,
         old: int | LineRange | None = None,
         new: int | LineRange | None = None,
+        extra: dict[str, str] | None = None,
         **details: str,
     ) -> None:
-        """Record one change with its evidence."""
+        """Record one change with its evidence (``details`` and ``extra`` become its details)."""
+        details = {**details, **(extra or {})}
         self.result.changes.append(
             Change(
                 kind=kind,
@@ -569,87 +571,12 @@ class Comparer:
         """Emit the changes between two fact sets collected from one symbol's code."""
         shown = f"`{symbol}()`" if symbol else "top-level code"
         self._calls(symbol, shown, old.calls, new.calls)
-        for o, n in align(old.raises, new.raises, _key):
-            if o and n:
-                self.emit(
-                    "exception.raise_type_changed",
-                    symbol,
-                    f"{shown} now raises {n.key} instead of {o.key}",
-                    old=o.line,
-                    new=n.line,
-                    before=o.key,
-                    after=n.key,
-                )
-            elif n:
-                self.emit(
-                    "exception.raise_added",
-                    symbol,
-                    f"{shown} raises {n.key}",
-                    new=n.line,
-                    type=n.key,
-                )
-            elif o:
-                self.emit(
-                    "exception.raise_removed",
-                    symbol,
-                    f"{shown} no longer raises {o.key}",
-                    old=o.line,
-                    type=o.key,
-                )
-        for o, n in align(old.handlers, new.handlers, _key):
-            if o and n:
-                self.emit(
-                    "exception.handler_changed",
-                    symbol,
-                    f"handler in {shown} now catches {n.detail} instead of {o.detail}",
-                    old=o.line,
-                    new=n.line,
-                    before=o.detail,
-                    after=n.detail,
-                )
-            elif n:
-                self.emit(
-                    "exception.handler_added",
-                    symbol,
-                    f"handler for {n.detail} added in {shown}",
-                    new=n.line,
-                    type=n.detail,
-                )
-            elif o:
-                self.emit(
-                    "exception.handler_removed",
-                    symbol,
-                    f"handler for {o.detail} removed from {shown}",
-                    old=o.line,
-                    type=o.detail,
-                )
-        for o, n in align(old.conditions, new.conditions, _key):
-            if o and n:
-                self.emit(
-                    "condition.changed",
-                    symbol,
-                    f"condition in {shown} changed from `{o.detail}` to `{n.detail}`",
-                    old=o.line,
-                    new=n.line,
-                    before=o.detail,
-                    after=n.detail,
-                )
-            elif n:
-                self.emit(
-                    "condition.branch_added",
-                    symbol,
-                    f"branch `{n.detail}` added in {shown}",
-                    new=n.line,
-                    condition=n.detail,
-                )
-            elif o:
-                self.emit(
-                    "condition.branch_removed",
-                    symbol,
-                    f"branch `{o.detail}` removed from {shown}",
-                    old=o.line,
-                    condition=o.detail,
-                )
+        for spec, olds, news in (
+            (_RAISES, old.raises, new.raises),
+            (_HANDLERS, old.handlers, new.handlers),
+            (_CONDITIONS, old.conditions, new.conditions),
+        ):
+            self._aligned(symbol, shown, spec, olds, news)
         for o, n in align(old.elses, new.elses, _key):
             if n and not o:
                 self.emit(
@@ -717,6 +644,41 @@ class Comparer:
                 new=where[0] if where else None,
             )
         self._risk_facts(symbol, old, new)
+
+    def _aligned(
+        self, symbol: str, shown: str, spec: _PairedKinds, old: list[Fact], new: list[Fact]
+    ) -> None:
+        """Emit changed / added / removed for facts aligned in source order."""
+        for o, n in align(old, new, _key):
+            if o and n:
+                before, after = spec.value(o), spec.value(n)
+                self.emit(
+                    spec.changed,
+                    symbol,
+                    spec.changed_text.format(shown=shown, old=before, new=after),
+                    old=o.line,
+                    new=n.line,
+                    before=before,
+                    after=after,
+                )
+            elif n:
+                value = spec.value(n)
+                self.emit(
+                    spec.added,
+                    symbol,
+                    spec.added_text.format(shown=shown, new=value),
+                    new=n.line,
+                    extra={spec.detail: value},
+                )
+            elif o:
+                value = spec.value(o)
+                self.emit(
+                    spec.removed,
+                    symbol,
+                    spec.removed_text.format(shown=shown, old=value),
+                    old=o.line,
+                    extra={spec.detail: value},
+                )
 
     def _calls(self, symbol: str, shown: str, old: list[Call], new: list[Call]) -> None:
         olds = [o for o, _ in align(old, new, lambda c: c.key) if o]
@@ -905,6 +867,51 @@ class Comparer:
         if before.streams[1] != after.streams[1]:
             self.result.comments_changed = True
 
+
+@dataclass(frozen=True)
+class _PairedKinds:
+    """The kinds and wording for one family of aligned facts (raises, handlers, conditions)."""
+
+    changed: str
+    added: str
+    removed: str
+    changed_text: str
+    added_text: str
+    removed_text: str
+    detail: str
+    value: Callable[[Fact], str]
+
+
+_RAISES = _PairedKinds(
+    "exception.raise_type_changed",
+    "exception.raise_added",
+    "exception.raise_removed",
+    "{shown} now raises {new} instead of {old}",
+    "{shown} raises {new}",
+    "{shown} no longer raises {old}",
+    "type",
+    lambda fact: fact.key,
+)
+_HANDLERS = _PairedKinds(
+    "exception.handler_changed",
+    "exception.handler_added",
+    "exception.handler_removed",
+    "handler in {shown} now catches {new} instead of {old}",
+    "handler for {new} added in {shown}",
+    "handler for {old} removed from {shown}",
+    "type",
+    lambda fact: fact.detail,
+)
+_CONDITIONS = _PairedKinds(
+    "condition.changed",
+    "condition.branch_added",
+    "condition.branch_removed",
+    "condition in {shown} changed from `{old}` to `{new}`",
+    "branch `{new}` added in {shown}",
+    "branch `{old}` removed from {shown}",
+    "condition",
+    lambda fact: fact.detail,
+)
 
 _BROAD = frozenset({"Exception", "BaseException", "Throwable", "Error", "RuntimeException"})
 

@@ -1,4 +1,4 @@
-"""Credential detectors shared by the differ (secret.added) and redaction of stored output."""
+"""Credential detectors: which literal values look like secrets, and why."""
 
 from __future__ import annotations
 
@@ -44,7 +44,6 @@ _PLACEHOLDER = re.compile(
     r"(?i)^(changeme|change[_-]?me|example|dummy|test|testing|secret|password|redacted|xxx+|\*+"
     r"|none|null|todo|placeholder|your[_-].*|<.*>|\$\{.*\}|\{\{.*\}\}|%\(.*\)s|os\.environ.*)$"
 )
-MASK = "[REDACTED]"
 
 
 def find_credentials(text: str) -> list[str]:
@@ -81,10 +80,9 @@ def looks_like_assigned_secret(name: str, value: str) -> bool:
     return entropy(value) >= 3.0 and kinds >= 2
 
 
-def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """Mask every known secret value and every detected credential in ``text``."""
-    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(secret, MASK)
-    for detector in DETECTORS:
-        text = detector.pattern.sub(MASK, text)
-    return text
+def credential_kinds(name: str, value: str) -> list[str]:
+    """Why ``value`` (assigned to ``name``) looks like a credential: format names, or entropy."""
+    found = find_credentials(value)
+    if not found and looks_like_assigned_secret(name, value):
+        found = [f"high-entropy value of `{name}`"]
+    return found

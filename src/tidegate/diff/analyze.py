@@ -8,10 +8,10 @@ from pathlib import PurePosixPath
 from tree_sitter import Node, Tree
 
 from tidegate.diff import config_files
-from tidegate.diff.compare import Comparer, FileComparison
+from tidegate.diff.compare import Comparer
 from tidegate.diff.languages import parser, source_language, support
 from tidegate.diff.model import Change, FileDiff
-from tidegate.diff.syntax import Definition, iter_nodes, line_of, token_streams
+from tidegate.diff.syntax import Definition, TokenRules, iter_nodes, line_of, token_streams
 
 DEFAULT_MAX_FILE_BYTES = 1 << 20
 DOC_SUFFIXES = frozenset({".md", ".markdown", ".rst", ".txt", ".adoc", ".asciidoc", ".textile"})
@@ -159,7 +159,7 @@ def _analyse_source(change: FileChange, language: str, analysis: Analysis) -> No
             return
         trees.append(tree)
     lang = support(language)
-    comparer = Comparer(path, lang, change.old_path)
+    comparer = Comparer(path, lang)
     old_tree, new_tree = trees
     if old_tree is None or new_tree is None:
         if new_tree is not None:
@@ -178,18 +178,17 @@ def _analyse_source(change: FileChange, language: str, analysis: Analysis) -> No
     )
     result.changes.extend(comparison.changes)
     if not comparison.code_changed:
-        result.changes.extend(_no_code_change(change, old_tree, new_tree, comparison))
+        result.changes.extend(_no_code_change(change, old_tree, new_tree, lang.rules))
     analysis.unmatched_old = comparison.unmatched_old
     analysis.unmatched_new = comparison.unmatched_new
 
 
 def _no_code_change(
-    change: FileChange, old_tree: Tree, new_tree: Tree, comparison: FileComparison
+    change: FileChange, old_tree: Tree, new_tree: Tree, rules: TokenRules
 ) -> list[Change]:
     """Classify a file whose definitions all kept their code: docs, formatting or a residual."""
-    lang = support(source_language(change.path) or "")
-    old_code, old_comments = token_streams(old_tree.root_node, lang.rules)
-    new_code, new_comments = token_streams(new_tree.root_node, lang.rules)
+    old_code, old_comments = token_streams(old_tree.root_node, rules)
+    new_code, new_comments = token_streams(new_tree.root_node, rules)
     if old_code != new_code:
         return [
             _file_change(

@@ -12,7 +12,7 @@ from typing import Protocol, TypeVar
 from tree_sitter import Node
 
 from tidegate.diff.model import Change, LineRange
-from tidegate.diff.syntax import Assertion, Call, Definition, Fact, Facts, compact
+from tidegate.diff.syntax import Assertion, Call, Definition, Fact, Facts, Param, compact, squash
 
 T = TypeVar("T")
 
@@ -113,9 +113,8 @@ class FileComparison:
 class Comparer:
     """Compares one file's old and new definitions (pure; no I/O)."""
 
-    def __init__(self, path: str, language: Language, old_path: str | None = None) -> None:
+    def __init__(self, path: str, language: Language) -> None:
         self.path = path
-        self.old_path = old_path or path
         self.language = language
         self.result = FileComparison()
         self._lone_classes: set[str] = set()
@@ -182,20 +181,18 @@ class Comparer:
             self._report_lone(item, added=False)
 
     def _report_lone(self, item: Definition, *, added: bool) -> None:
+        if item.kind not in {"test", "function", "class"}:
+            return
         span = LineRange(item.start, item.end)
         verb = "added" if added else "removed"
-        where = {"new": span} if added else {"old": span}
-        if item.kind == "test":
-            self.emit(f"test.{verb}", item.qualname, f"test `{item.qualname}` {verb}", **where)  # type: ignore[arg-type]
-        elif item.kind == "function":
-            self.emit(
-                f"function.{verb}",
-                item.qualname,
-                f"function `{item.qualname}()` {verb}",
-                **where,  # type: ignore[arg-type]
-            )
-        elif item.kind == "class":
-            self.emit(f"class.{verb}", item.qualname, f"class `{item.qualname}` {verb}", **where)  # type: ignore[arg-type]
+        shown = f"`{item.qualname}()`" if item.kind == "function" else f"`{item.qualname}`"
+        self.emit(
+            f"{item.kind}.{verb}",
+            item.qualname,
+            f"{item.kind} {shown} {verb}",
+            old=None if added else span,
+            new=span if added else None,
+        )
 
     # -- imports and constants ----------------------------------------------------------------
 
@@ -393,7 +390,7 @@ class Comparer:
         signature_changes = len(self.result.changes)
         has_body = not (before.body is None and after.body is None)
         body_differs = has_body and before.body_tokens != after.body_tokens
-        if body_differs or before.is_async != after.is_async:
+        if body_differs or before.concurrency != after.concurrency:
             self.compare_bodies(before, after)
         if body_differs and len(self.result.changes) == signature_changes:
             self.emit(
@@ -561,10 +558,10 @@ class Comparer:
         is_test = after.kind == "test"
         old = self.language.facts(before.body or before.node, is_test)
         new = self.language.facts(after.body or after.node, is_test)
-        if before.is_async:
-            old.concurrency.insert(0, Fact("async", before.start))
-        if after.is_async:
-            new.concurrency.insert(0, Fact("async", after.start))
+        if before.concurrency:
+            old.concurrency.insert(0, Fact(before.concurrency, before.start))
+        if after.concurrency:
+            new.concurrency.insert(0, Fact(after.concurrency, after.start))
         self.compare_facts(after.qualname, old, new)
 
     def compare_facts(self, symbol: str, old: Facts, new: Facts) -> None:
@@ -1036,14 +1033,11 @@ def _pair_by_similarity(
     return pairs
 
 
-def _param_text(param: object) -> str:
-    name = getattr(param, "name", "")
-    kind = getattr(param, "type", "")
-    default = getattr(param, "default", "")
-    shown = f"{name}: {kind}" if kind else name
-    return f"{shown}={default}" if default else shown
+def _param_text(param: Param) -> str:
+    shown = f"{param.name}: {param.type}" if param.type else param.name
+    return f"{shown}={param.default}" if param.default else shown
 
 
 def _short(value: str, limit: int = 80) -> str:
-    value = " ".join(value.split())
+    value = squash(value)
     return value if len(value) <= limit else value[: limit - 1] + "…"

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from tidegate.diff.model import Change, FileDiff, LineRange
-from tidegate.secrets import find_credentials, looks_like_assigned_secret
+from tidegate.secrets import credential_kinds
 
 _REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$")
 _GO_REQUIRE = re.compile(r"^\s*(?:require\s+)?([^\s()]+)\s+(v[^\s]+)")
@@ -413,10 +413,7 @@ def _secrets(
 
 
 def _secret_value(path: str, name: str, value: str, line: int | None, result: FileDiff) -> None:
-    found = find_credentials(value)
-    if not found and looks_like_assigned_secret(name, value):
-        found = [f"high-entropy value of `{name}`"]
-    for detector in found:
+    for detector in credential_kinds(name, value):
         result.changes.append(
             Change(
                 "secret.added",

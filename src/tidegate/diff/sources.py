@@ -42,12 +42,6 @@ def resolve(repo: Path, revision: str) -> str:
     if revision.startswith("-"):
         raise GitError(f"invalid revision {revision!r}")
     try:
-        _git(repo, "rev-parse", "--git-dir")
-    except GitError as exc:
-        raise GitError(
-            f"{repo} is not a git repository", hint="pass --repo with a git checkout"
-        ) from exc
-    try:
         return (
             _git(repo, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
             .decode()
@@ -94,6 +88,12 @@ class _Blobs:
 
 def git_changes(repo: Path, base: str, head: str) -> Iterator[FileChange]:
     """Yield the changed files between two commits, one at a time (rename detection on)."""
+    try:
+        _git(repo, "rev-parse", "--git-dir")
+    except GitError as exc:
+        raise GitError(
+            f"{repo} is not a git repository", hint="pass --repo with a git checkout"
+        ) from exc
     base_id, head_id = resolve(repo, base), resolve(repo, head)
     raw = _git(
         repo, "diff", "--raw", "-z", "-M", "--no-ext-diff", "--no-textconv", base_id, head_id

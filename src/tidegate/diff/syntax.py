@@ -9,7 +9,6 @@ from functools import cached_property
 
 from tree_sitter import Node
 
-_SPACE = re.compile(r"\s+")
 _STRING_PREFIX = re.compile(r"^([A-Za-z]*)('''|\"\"\"|'|\"|`)", re.DOTALL)
 
 
@@ -202,7 +201,7 @@ class Definition:
     return_type: str = ""
     decorators: tuple[str, ...] = ()
     visibility: str = ""
-    is_async: bool = False
+    concurrency: str = ""  # the function's own concurrency modifier: async, synchronized
     bases: tuple[str, ...] = ()
     value: str = ""
     members: tuple[str, ...] = ()

@@ -7,7 +7,7 @@ from typing import Protocol
 from tree_sitter import Node
 
 from tidegate.diff.syntax import Call, Definition, Fact, Facts, TokenRules, compact, line_of
-from tidegate.secrets import find_credentials, looks_like_assigned_secret
+from tidegate.secrets import credential_kinds
 
 
 class LanguageSupport(Protocol):
@@ -78,9 +78,5 @@ def literal_secret(node: Node, value: str, name: str, collector: FactCollector) 
     """Record a string literal that looks like a credential (by format or by its name)."""
     if len(value) < 8:
         return
-    for detector in find_credentials(value):
+    for detector in credential_kinds(name, value):
         collector.facts.secrets.append(Fact(f"{detector}:{value}", line_of(node), detector))
-    if not find_credentials(value) and looks_like_assigned_secret(name, value):
-        collector.facts.secrets.append(
-            Fact(f"assigned:{name}:{value}", line_of(node), f"high-entropy value of `{name}`")
-        )

@@ -381,7 +381,6 @@ class _Extractor:
             params=params,
             return_type=return_type,
             visibility=visibility,
-            is_async=False,
         )
 
     def _class(

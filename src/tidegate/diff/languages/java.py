@@ -434,22 +434,15 @@ def _method(node: Node, scope: str, junit3: bool) -> Definition:
         scope=scope,
         node=node,
         rules=RULES,
-        body=_method_body(node),
+        body=node.child_by_field_name("body"),
+        bodiless=node.child_by_field_name("body") is None,
         params=_params(node.child_by_field_name("parameters")),
         return_type=return_type,
         decorators=decorators,
         visibility=_visibility(modifiers),
-        is_async="synchronized" in _modifier_words(modifiers),
+        concurrency="synchronized" if "synchronized" in _modifier_words(modifiers) else "",
         skipped=skipped,
     )
-
-
-def _method_body(node: Node) -> Node | None:
-    """The body block; for an abstract or interface method its closing ``;`` (no code)."""
-    body = node.child_by_field_name("body")
-    if body is None and node.children and node.children[-1].type == ";":
-        return node.children[-1]
-    return body
 
 
 def _params(node: Node | None) -> tuple[Param, ...]:

@@ -399,7 +399,7 @@ class JavaScript:
             return_type=_type_text(node.child_by_field_name("return_type")),
             decorators=decorators,
             visibility=visibility,
-            is_async=any(c.type == "async" for c in node.children),
+            concurrency="async" if any(c.type == "async" for c in node.children) else "",
             prefix=prefix,
             start=line_of(prefix[0]) if prefix else 0,
         )
@@ -599,7 +599,9 @@ class JavaScript:
                 node=statement,
                 rules=RULES,
                 body=body,
-                is_async=callback is not None and any(c.type == "async" for c in callback.children),
+                concurrency="async"
+                if callback is not None and any(c.type == "async" for c in callback.children)
+                else "",
                 skipped=skipped,
                 decorators=(*suite.modifiers, *call.modifiers),
                 markers=suite.callees,

@@ -199,7 +199,7 @@ class Python:
             params=_params(node.child_by_field_name("parameters")),
             return_type=squash(text(node.child_by_field_name("return_type"))),
             decorators=decorators,
-            is_async=any(c.type == "async" for c in node.children),
+            concurrency="async" if any(c.type == "async" for c in node.children) else "",
             skipped=skipped,
         )
 
@@ -451,17 +451,9 @@ def _params(node: Node | None) -> tuple[Param, ...]:
 
 
 def _handler(node: Node) -> Fact:
-    value = node.child_by_field_name("value")
-    if value is None:
-        types = next(
-            (
-                c
-                for c in node.named_children
-                if c.type not in {"block", "comment", "identifier"} or c.type == "identifier"
-            ),
-            None,
-        )
-        value = types if types is not None and types.type != "block" else None
+    value = node.child_by_field_name("value") or next(
+        (c for c in node.named_children if c.type not in {"block", "comment"}), None
+    )
     raw = squash(text(value)) if value is not None else ""
     raw = re.sub(r"\s+as\s+\w+$", "", raw)
     names = sorted(n.strip() for n in raw.strip("()").split(",") if n.strip()) or ["(everything)"]

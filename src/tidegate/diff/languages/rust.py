@@ -223,7 +223,9 @@ class Rust:
             return_type=squash(text(node.child_by_field_name("return_type"))),
             decorators=decorators,
             visibility=_visibility(node),
-            is_async=modifiers is not None and any(c.type == "async" for c in modifiers.children),
+            concurrency="async"
+            if modifiers is not None and any(c.type == "async" for c in modifiers.children)
+            else "",
             skipped=skipped,
             prefix=attrs,
             bodiless=body is None,

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
 
 _CANDIDATES = (
     Path(__file__).resolve().parent / "_schemas",  # installed wheel
@@ -24,12 +25,22 @@ def schema_dir() -> Path:
 
 
 @cache
+def _registry() -> Registry:
+    """Every schema by its $id, so cross-file $refs resolve offline."""
+    resources = []
+    for path in sorted(schema_dir().rglob("*.schema.json")):
+        document = json.loads(path.read_text())
+        resources.append((document["$id"], Resource.from_contents(document)))
+    return Registry().with_resources(resources)
+
+
+@cache
 def validator(name: str) -> Draft202012Validator:
     """Return a validator for ``schemas/<name>.schema.json``."""
     path = schema_dir() / f"{name}.schema.json"
     schema: dict[str, Any] = json.loads(path.read_text())
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    return Draft202012Validator(schema, registry=_registry())
 
 
 def schema_errors(instance: object, name: str) -> list[str]:

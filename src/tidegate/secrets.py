@@ -6,6 +6,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -86,3 +87,52 @@ def credential_kinds(name: str, value: str) -> list[str]:
     if not found and looks_like_assigned_secret(name, value):
         found = [f"high-entropy value of `{name}`"]
     return found
+
+
+# A private key's BEGIN line plus its body: up to the matching END line when there is one,
+# else the base64 and header lines that follow (a truncated key still leaks its body).
+_PRIVATE_KEY_BLOCK = re.compile(
+    r"-----BEGIN ((?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY(?: BLOCK)?)-----"
+    r"(?:(?:(?!-----BEGIN )[\s\S])*?-----END \1-----"
+    r"|(?:\r?\n[ \t]*(?:[A-Za-z0-9+/=]+|[A-Za-z-]+:[^\r\n]*)[ \t]*)*)"
+)
+
+
+def _masked_spans(text: str) -> list[tuple[int, int, str]]:
+    """Non-overlapping (start, end, detector) spans to mask: earliest first, longest wins."""
+    spans: list[tuple[int, int, str]] = []
+    for detector in DETECTORS:
+        pattern = _PRIVATE_KEY_BLOCK if detector.name == "private-key" else detector.pattern
+        spans.extend((m.start(), m.end(), detector.name) for m in pattern.finditer(text))
+    spans.sort(key=lambda span: (span[0], -span[1]))
+    kept: list[tuple[int, int, str]] = []
+    for span in spans:
+        if not kept or span[0] >= kept[-1][1]:
+            kept.append(span)
+    return kept
+
+
+def mask_credentials(text: str) -> str:
+    """Replace every credential DETECTORS find in ``text`` by ``[MASKED:<detector>]``."""
+    spans = _masked_spans(text)
+    if not spans:
+        return text
+    parts: list[str] = []
+    position = 0
+    for start, end, name in spans:
+        parts.append(text[position:start])
+        parts.append(f"[MASKED:{name}]")
+        position = end
+    parts.append(text[position:])
+    return "".join(parts)
+
+
+def mask_document(value: Any) -> Any:
+    """Return JSON data with every string (object keys included) passed through mask_credentials."""
+    if isinstance(value, str):
+        return mask_credentials(value)
+    if isinstance(value, dict):
+        return {mask_document(key): mask_document(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_document(item) for item in value]
+    return value

@@ -8,7 +8,17 @@ from typing import Annotated
 import typer
 
 from tidegate import __version__
-from tidegate.cli import _diff, _export, _init, _keys, _ledger, _retention, _witness
+from tidegate.cli import (
+    _diff,
+    _export,
+    _gate,
+    _init,
+    _keys,
+    _ledger,
+    _policy,
+    _retention,
+    _witness,
+)
 from tidegate.cli._state import CliState
 from tidegate.config import ENV_DIR
 
@@ -56,6 +66,8 @@ def root(
 
 app.command("init")(_init.init)
 app.command("diff")(_diff.diff)
+app.add_typer(_gate.app, name="gate")
+app.add_typer(_policy.app, name="policy")
 app.add_typer(_keys.app, name="keys")
 _ledger.app.command("export")(_export.export)
 _ledger.app.command("purge")(_retention.purge)

@@ -10,10 +10,18 @@ from tidegate.schemas import schema_errors
 
 NOTE = "note"
 KEY_ROTATED = "key.rotated"
+GATE_DECISION = "gate.decision"
+GATE_APPROVAL = "gate.approval"
+GATE_WAIVER = "gate.waiver"
+POLICY_LOADED = "policy.loaded"
 
 KIND_SCHEMAS: Mapping[str, str] = {
     NOTE: "ledger/note",
     KEY_ROTATED: "ledger/key.rotated",
+    GATE_DECISION: "ledger/gate.decision",
+    GATE_APPROVAL: "ledger/gate.approval",
+    GATE_WAIVER: "ledger/gate.waiver",
+    POLICY_LOADED: "ledger/policy.loaded",
 }
 """Kinds this version can append, with their body schema under schemas/."""
 

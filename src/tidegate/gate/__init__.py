@@ -1,0 +1,1 @@
+"""The policy gate: check, why, approve, waive, and their reports."""

@@ -39,7 +39,8 @@ def validator(name: str) -> Draft202012Validator:
     """Return a validator for ``schemas/<name>.schema.json``."""
     path = schema_dir() / f"{name}.schema.json"
     schema: dict[str, Any] = json.loads(path.read_text())
-    Draft202012Validator.check_schema(schema)
+    # No check_schema here: checking a schema against the meta-schema costs ~50 ms each, on
+    # every command; tests/unit/test_schemas.py checks every schema once instead.
     return Draft202012Validator(schema, registry=_registry())
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,7 +19,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from tests.conftest import LedgerFixture
-from tidegate._time import format_time
+from tidegate._time import format_time, parse_time, utc_now
 from tidegate.cli import _retention
 from tidegate.cli._state import CliState
 from tidegate.config import CONFIG_FILE, RetentionSettings, load_retention, load_settings
@@ -413,30 +412,29 @@ def project(request: pytest.FixtureRequest, tmp_path: Path) -> Project:
     return Project(home, cli_app(home))
 
 
-def now_text() -> str:
-    return format_time(datetime.now(UTC) + timedelta(milliseconds=5))
-
-
 def test_purge_command(project: Project) -> None:
     ledger = project.ledger()
     try:
         ledger.append(AppendRequest("note", {"message": "run"}, blobs={"log": b"secret log"}))
-        ledger.append(AppendRequest("note", {"message": "bare"}))
+        last = ledger.append(AppendRequest("note", {"message": "bare"}))
     finally:
         ledger.store.close()
-    time.sleep(0.02)
+    # A cut-off just after the entries, and a clock already past it: no race with the command.
+    cutoff = format_time(parse_time(last.time) + timedelta(milliseconds=1))
+    while utc_now() <= cutoff:
+        pass
     digest = hashlib.sha256(b"secret log").hexdigest()
 
-    code, out, err = project("purge", "--before", now_text())
+    code, out, err = project("purge", "--before", cutoff)
     assert (code, out) == (0, "")
     assert "nothing to purge" in err and "no retention period for kind(s) note" in err
 
     project.configure("\n[retention]\ndefault_days = 0\n")
-    code, out, err = project("purge", "--before", now_text(), "--dry-run")
+    code, out, err = project("purge", "--before", cutoff, "--dry-run")
     assert (code, out) == (0, f"{digest}  10  entries 0\n")
     assert "dry run: would purge 1 blob(s), 10 bytes, of 1 entries; nothing was written" in err
 
-    code, out, err = project("purge", "--before", now_text(), "--format", "json")
+    code, out, err = project("purge", "--before", cutoff, "--format", "json")
     assert code == 0, err
     report = json.loads(out)
     assert report["notes"] == [2] and report["blobs"][0]["sha256"] == digest

@@ -5,8 +5,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from rich.markup import escape
-
 from tidegate.cli._app import app
 from tidegate.cli._console import stderr
 from tidegate.errors import TidegateError
@@ -24,6 +22,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     except TidegateError as exc:
         if verbose:
             raise
+        from rich.markup import escape
+
         stderr.print(
             f"[bold red]error:[/] {escape(exc.diagnostics())}", highlight=False, soft_wrap=True
         )

@@ -7,23 +7,18 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from tidegate.cli._console import emit, is_interactive, read_input, say, stderr
 from tidegate.cli._state import state
 from tidegate.errors import UsageError
 from tidegate.home import open_ledger
-from tidegate.ledger.bundle import (
-    BundleReport,
-    bundle_failure_order,
-    pubkey_trust,
-    verify_bundle,
-)
-from tidegate.ledger.export import Selection, export_bundle, parse_bound
 from tidegate.ledger.trust import load_trust
+
+if TYPE_CHECKING:
+    from tidegate.ledger.bundle import BundleReport
 
 MAX_SMALL_FILE = 64 * 1024
 
@@ -48,6 +43,14 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None] | None]:
     if not is_interactive():
         yield None
         return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     with Progress(
         TextColumn(label),
         BarColumn(),
@@ -112,6 +115,8 @@ def export(
     ] = BundleFormat.evidence,
 ) -> None:
     """Write a self-contained evidence bundle an auditor verifies offline; prints its directory."""
+    from tidegate.ledger.export import Selection, export_bundle, parse_bound
+
     selection = Selection(
         since=None if since is None else parse_bound(since, option="--since"),
         until=None if until is None else parse_bound(until, option="--until"),
@@ -153,6 +158,8 @@ def export(
 
 def render_bundle_report(report: BundleReport) -> str:
     """Return the human-readable bundle verification report."""
+    from tidegate.ledger.bundle import bundle_failure_order
+
     lines: list[str] = []
     first = report.first_failure
     if first is None:
@@ -216,6 +223,8 @@ def run_bundle_verify(
     workers: int | None,
 ) -> NoReturn:
     """Verify a bundle and print the report; exit 0 verified, 1 failed (usage errors raise)."""
+    from tidegate.ledger.bundle import pubkey_trust, verify_bundle
+
     if pubkey and trust is not None:
         raise UsageError("give --pubkey or --trust, not both")
     if not bundle.is_dir():

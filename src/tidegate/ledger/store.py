@@ -1,4 +1,4 @@
-"""SQL storage of the ledger (SQLite or PostgreSQL) through SQLModel / SQLAlchemy.
+"""SQL storage of the ledger (SQLite or PostgreSQL) through SQLAlchemy Core.
 
 Tables: ``meta`` (format version, origin), ``entry`` (exact DSSE bytes by sequence number),
 ``tree_node`` (every completed perfect Merkle subtree, so appends and proofs stay O(log n)),
@@ -18,11 +18,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Integer, LargeBinary, create_engine, event, func, inspect, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Engine,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    event,
+    func,
+    inspect,
+    select,
+)
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
-from sqlmodel import BigInteger, Column, Field, SQLModel
 
 from tidegate.errors import StoreError
 from tidegate.ledger.merkle import NodeId, node_id_key
@@ -35,61 +48,60 @@ SQLITE_BUSY_TIMEOUT_MS = 120_000
 _MULTI_ROW_LIMIT = 16
 
 
-class MetaRow(SQLModel, table=True):
-    """A ledger-wide setting (format version, origin)."""
+# Plain SQLAlchemy Core tables: the ORM layer (SQLModel, pydantic) cost ~90 ms of import time on
+# every command, a fifth of `gate check`'s budget, and the store never used it.
+_METADATA = MetaData()
 
-    __tablename__ = "meta"
-    key: str = Field(primary_key=True)
-    value: str
+META = Table(
+    "meta",
+    _METADATA,
+    Column("key", String, primary_key=True),
+    Column("value", String, nullable=False),
+)
+"""Ledger-wide settings (format version, origin)."""
 
+ENTRY = Table(
+    "entry",
+    _METADATA,
+    Column("seq", KEY_INTEGER, primary_key=True, autoincrement=False),
+    Column("leaf_hash", LargeBinary, nullable=False),
+    Column("kind", String, nullable=False, index=True),
+    Column("time", String, nullable=False),
+    Column("actor", String, nullable=False),
+    Column("keyid", String, nullable=False),
+    Column("envelope", LargeBinary, nullable=False),
+)
+"""One entry: its exact bytes plus columns copied out of it for listing."""
 
-class EntryRow(SQLModel, table=True):
-    """One entry: its exact bytes plus columns copied out of it for listing."""
+NODE = Table(
+    "tree_node",
+    _METADATA,
+    Column("id", KEY_INTEGER, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary, nullable=False),
+)
+"""A completed perfect subtree; ``id`` packs (level, index), see merkle.node_id_key."""
 
-    __tablename__ = "entry"
-    seq: int = Field(sa_column=Column(KEY_INTEGER, primary_key=True, autoincrement=False))
-    leaf_hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    kind: str = Field(index=True)
-    time: str
-    actor: str
-    keyid: str
-    envelope: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+BLOB = Table(
+    "blob",
+    _METADATA,
+    Column("sha256", String, primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("content", LargeBinary, nullable=True),
+    Column("created", String, nullable=False),
+    Column("purged_at", String, nullable=True),
+)
+"""A content-addressed payload; ``content`` is NULL once purged."""
 
+CHECKPOINT = Table(
+    "checkpoint",
+    _METADATA,
+    Column("size", KEY_INTEGER, primary_key=True, autoincrement=False),
+    Column("root_hash", LargeBinary, nullable=False),
+    Column("note", LargeBinary, nullable=False),
+    Column("created", String, nullable=False),
+)
+"""A signed checkpoint note issued by this ledger."""
 
-class TreeNodeRow(SQLModel, table=True):
-    """A completed perfect subtree; ``id`` packs (level, index), see merkle.node_id_key."""
-
-    __tablename__ = "tree_node"
-    id: int = Field(sa_column=Column(KEY_INTEGER, primary_key=True, autoincrement=False))
-    hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-
-
-class BlobRow(SQLModel, table=True):
-    """A content-addressed payload; ``content`` is NULL once purged."""
-
-    __tablename__ = "blob"
-    sha256: str = Field(primary_key=True)
-    size: int = Field(sa_column=Column(BigInteger, nullable=False))
-    content: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
-    created: str
-    purged_at: str | None = None
-
-
-class CheckpointRow(SQLModel, table=True):
-    """A signed checkpoint note issued by this ledger."""
-
-    __tablename__ = "checkpoint"
-    size: int = Field(sa_column=Column(KEY_INTEGER, primary_key=True, autoincrement=False))
-    root_hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    note: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    created: str
-
-
-ENTRY = EntryRow.__table__  # type: ignore[attr-defined]
-NODE = TreeNodeRow.__table__  # type: ignore[attr-defined]
-BLOB = BlobRow.__table__  # type: ignore[attr-defined]
-CHECKPOINT = CheckpointRow.__table__  # type: ignore[attr-defined]
-META = MetaRow.__table__  # type: ignore[attr-defined]
 _TABLES = [META, ENTRY, NODE, BLOB, CHECKPOINT]
 
 
@@ -329,7 +341,7 @@ class LedgerStore:
                 raise StoreError(
                     f"ledger database {self.safe_url} already holds a ledger; refusing to overwrite"
                 )
-            SQLModel.metadata.create_all(self.engine, tables=_TABLES)
+            _METADATA.create_all(self.engine, tables=_TABLES)
             with self.engine.begin() as conn:
                 conn.execute(
                     META.insert(),

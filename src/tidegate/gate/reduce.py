@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Set
 from typing import Any
 
@@ -19,8 +18,10 @@ def without_changes(input_doc: dict[str, Any], removed: Set[str]) -> dict[str, A
     A file left with no change is no longer touched. Features derived from the changes are
     recomputed with the recorded criticality levels; the others are kept as recorded.
     """
-    document = copy.deepcopy(input_doc)
-    change = document["change"]
+    # Shallow copies: only `change` and `features` are rebuilt, nothing shared is mutated.
+    document = dict(input_doc)
+    change = dict(document["change"])
+    document["change"] = change
     kinds = [k for k in change["kinds"] if k["id"] not in removed]
     remaining = {k["file"] for k in kinds}
     gone = {k["file"] for k in change["kinds"] if k["id"] in removed} - remaining

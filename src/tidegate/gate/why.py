@@ -128,8 +128,18 @@ def counterfactual(
         return {"lowered_to": None, "remove": [], "searched": 0, "exhaustive": False, "note": note}
     by_id = {k["id"]: k for k in input_doc["change"]["kinds"]}
 
+    if decide(engine, input_doc).error is not None:
+        return {
+            "lowered_to": None,
+            "remove": [],
+            "searched": 1,
+            "exhaustive": False,
+            "note": note + "; the recorded input no longer evaluates cleanly",
+        }
+
     def evaluate(removed: frozenset[str]) -> str:
-        return str(decide(engine, without_changes(input_doc, removed)).decision["action"])
+        reduced = without_changes(input_doc, removed)
+        return str(decide(engine, reduced, input_checked=True).decision["action"])
 
     found = smallest_lowering_set(candidates(input_doc, decision), evaluate, action)
     remove = [

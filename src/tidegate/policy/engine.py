@@ -117,9 +117,15 @@ def _schema_problem(document: object, schema: str, what: str) -> str | None:
     return f"{what} does not match {schema}.schema.json: {shown}{suffix}"
 
 
-def decide(engine: Engine, input_doc: Mapping[str, Any]) -> EvaluatedDecision:
-    """Evaluate the decision for ``input_doc``; every failure yields the fail-closed deny."""
-    problem = _schema_problem(input_doc, INPUT_SCHEMA, "the gate input")
+def decide(
+    engine: Engine, input_doc: Mapping[str, Any], *, input_checked: bool = False
+) -> EvaluatedDecision:
+    """Evaluate the decision for ``input_doc``; every failure yields the fail-closed deny.
+
+    ``input_checked`` skips the input's schema check for an input derived from one that
+    passed it (the counterfactuals of `gate why` evaluate hundreds of them).
+    """
+    problem = None if input_checked else _schema_problem(input_doc, INPUT_SCHEMA, "the gate input")
     if problem is not None:
         return EvaluatedDecision(fail_closed(problem), problem)
     try:

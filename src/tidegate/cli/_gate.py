@@ -242,7 +242,7 @@ def approve(
         ledger.store.close()
     say(f"approved {decision_id} as {', '.join(approved.roles)} (entry {approved.seq})")
     for item in approved.remaining:
-        say(f"still required: {item['count']} approval(s) by role {item['role']}")
+        say(f"still required: {item['count']} more approval(s) by role {item['role']}")
     emit(str(approved.seq))
 
 

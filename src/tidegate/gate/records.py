@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -105,13 +106,25 @@ def test_result_notes(store: LedgerStore) -> list[dict[str, Any]]:
     ]
 
 
+_RFC3339_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_RFC3339_TIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
+)
+
+
 def parse_expiry(value: str) -> datetime | None:
-    """Return the expiry instant of a waiver (a date means the end of that UTC day), or None."""
+    """Return the expiry instant of a waiver (a date means the end of that UTC day), or None.
+
+    Only RFC 3339 full dates and date-times with an offset parse; anything else (ISO week
+    dates, naive times, prose) is None, which makes a waiver count as expired.
+    """
+    if not (_RFC3339_DATE.match(value) or _RFC3339_TIME.match(value)):
+        return None
     try:
         if len(value) == 10:
             day = date.fromisoformat(value)
             return datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=UTC)
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
     except ValueError:
         return None
     if moment.tzinfo is None:

@@ -33,10 +33,12 @@ def without_changes(input_doc: dict[str, Any], removed: Set[str]) -> dict[str, A
     change["languages"] = sorted({f["language"] for f in files if f["language"]})
     change["unparsed"] = [u for u in change["unparsed"] if u["path"] not in gone]
     recorded = document["features"]
-    criticality = tuple(
-        (item["glob"], item["level"]) for item in recorded["blast_radius"]["critical_files"]
-    )
+    # Each recorded critical file keeps its recorded level and glob (matched by its own path).
+    critical = {item["path"]: item for item in recorded["blast_radius"]["critical_files"]}
+    criticality = tuple((path, item["level"]) for path, item in critical.items())
     features = build_features(change, RiskContext(paths=PathRules(criticality=criticality)))
+    for item in features["blast_radius"]["critical_files"]:
+        item["glob"] = critical.get(item["path"], item)["glob"]
     for name in KEPT_FEATURES:
         features[name] = recorded[name]
     document["features"] = features

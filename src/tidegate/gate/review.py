@@ -10,7 +10,7 @@ from typing import Any
 from tidegate._time import parse_time
 from tidegate.errors import TidegateError, UsageError
 from tidegate.gate.check import new_id
-from tidegate.gate.records import approvals_for, find_decision, parse_expiry
+from tidegate.gate.records import Recorded, approvals_for, find_decision, parse_expiry
 from tidegate.ledger.kinds import GATE_APPROVAL, GATE_WAIVER
 from tidegate.ledger.log import AppendRequest, Ledger
 from tidegate.rbac import Rbac
@@ -71,7 +71,8 @@ def approve(
             f"{approver} holds none of the roles {decision_id} requires "
             f"({', '.join(wanted)}); theirs: {', '.join(identity.roles) or 'none'}"
         )
-    if any(a.body.get("approver") == approver for a in approvals_for(ledger.store, digest)):
+    earlier = approvals_for(ledger.store, digest)
+    if any(a.body.get("approver") == approver for a in earlier):
         raise UsageError(f"{approver} has already approved this patch ({digest[:12]})")
     appended = ledger.append(
         AppendRequest(
@@ -89,8 +90,36 @@ def approve(
             actor=approver,
         )
     )
-    remaining = [r for r in required if r["role"] not in matching and r["satisfied"] < r["count"]]
+    remaining = _remaining(required, earlier, matching, author, approver)
     return Approved(appended.seq, decision_id, matching, remaining)
+
+
+def _remaining(
+    required: list[dict[str, Any]],
+    earlier: list[Recorded],
+    matching: tuple[str, ...],
+    author: str,
+    approver: str,
+) -> list[dict[str, Any]]:
+    """Return each required role with how many approvals it still lacks, this one included.
+
+    Approvers count once per role, by their recorded roles; the author never counts. A re-check
+    re-resolves roles with RBAC, so this is what the ledger says now, not a promise.
+    """
+    approvers: dict[str, set[str]] = {}
+    for record in earlier:
+        who = str(record.body.get("approver"))
+        if who != author:
+            for role in record.body.get("roles", []):
+                approvers.setdefault(str(role), set()).add(who)
+    for role in matching:
+        approvers.setdefault(role, set()).add(approver)
+    remaining = []
+    for item in required:
+        missing = int(item["count"]) - len(approvers.get(item["role"], set()))
+        if missing > 0:
+            remaining.append({"role": item["role"], "count": missing})
+    return remaining
 
 
 @dataclass(frozen=True)

@@ -97,7 +97,7 @@ def recorded_engine(
             root = Path(scratch)
             for item in loaded.body["files"]:
                 blob = blobs.get(item["sha256"])
-                if blob is None or blob.content is None:
+                if blob is None or blob.content is None or not _safe_relative(item["path"]):
                     break
                 target = root / item["path"]
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -128,13 +128,25 @@ def counterfactual(
         return {"lowered_to": None, "remove": [], "searched": 0, "exhaustive": False, "note": note}
     by_id = {k["id"]: k for k in input_doc["change"]["kinds"]}
 
-    if decide(engine, input_doc).error is not None:
+    baseline = decide(engine, input_doc)
+    if baseline.error is not None:
         return {
             "lowered_to": None,
             "remove": [],
             "searched": 1,
             "exhaustive": False,
-            "note": note + "; the recorded input no longer evaluates cleanly",
+            "note": note + f"; the recorded input does not evaluate cleanly now: {baseline.error}",
+        }
+    now = str(baseline.decision["action"])
+    if now != action:
+        # The policy, not the patch, moved the outcome: removing changes explains nothing.
+        return {
+            "lowered_to": now if ACTION_RANK[now] < ACTION_RANK[action] else None,
+            "remove": [],
+            "searched": 1,
+            "exhaustive": False,
+            "note": note + f"; with every change kept this policy already decides {now}, "
+            f"not the recorded {action}: the policy differs, the changes are not the cause",
         }
 
     def evaluate(removed: frozenset[str]) -> str:
@@ -176,6 +188,12 @@ def features_of(input_doc: dict[str, Any], decision: dict[str, Any]) -> list[dic
     return features
 
 
+def _safe_relative(path: str) -> bool:
+    """Whether a recorded policy file path stays inside the directory it is rebuilt in."""
+    parts = Path(path).parts
+    return bool(parts) and not Path(path).is_absolute() and ".." not in parts
+
+
 def explain(store: LedgerStore, decision_id: str, current: LoadedPolicy) -> dict[str, Any]:
     """Return the why document of a recorded decision (schemas/gate-why.schema.json)."""
     record = find_decision(store, decision_id)
@@ -205,6 +223,16 @@ def explain(store: LedgerStore, decision_id: str, current: LoadedPolicy) -> dict
         "approvals": {"required": decision["required_approvals"], "present": present},
         "counterfactual": None,
     }
+    if body.get("error"):
+        document["counterfactual"] = {
+            "lowered_to": None,
+            "remove": [],
+            "searched": 0,
+            "exhaustive": False,
+            "note": f"the gate failed closed ({body['error']}); no change of the patch lowers "
+            "that: fix the policy or its data and check again",
+        }
+        return document
     if input_doc is None:
         document["counterfactual"] = {
             "lowered_to": None,

@@ -132,6 +132,9 @@ def _role(name: str, spec: Any) -> Role:
 def _actor(actor_id: str, spec: Any, roles: Mapping[str, Role]) -> ActorRecord:
     where = f"rbac.actors.{actor_id}"
     body = _mapping(spec, where)
+    unknown = set(body) - {"kind", "grants", "description"}
+    if unknown:
+        raise ConfigError(f"{where}: unknown keys {sorted(unknown)} (expected kind, grants)")
     kind = body.get("kind", default_kind(actor_id))
     if kind not in ACTOR_KINDS:
         raise ConfigError(f"{where}.kind: {kind!r} is not one of {', '.join(ACTOR_KINDS)}")
@@ -142,10 +145,16 @@ def _actor(actor_id: str, spec: Any, roles: Mapping[str, Role]) -> ActorRecord:
     for index, raw in enumerate(grants_value):
         grant_where = f"{where}.grants[{index}]"
         grant = _mapping(raw, grant_where)
+        unknown = set(grant) - {"role", "repositories"}
+        if unknown:
+            raise ConfigError(
+                f"{grant_where}: unknown keys {sorted(unknown)} (expected role, repositories)"
+            )
         role = grant.get("role")
         if not isinstance(role, str) or role not in roles:
             raise ConfigError(f"{grant_where}.role: {role!r} is not a declared role")
-        repositories = _strings(grant.get("repositories", ["*"]), f"{grant_where}.repositories")
+        # Without repositories a grant holds everywhere: `**` also matches owner/name ids.
+        repositories = _strings(grant.get("repositories", ["**"]), f"{grant_where}.repositories")
         grants.append(Grant(role, repositories))
     return ActorRecord(actor_id, kind, tuple(grants))
 

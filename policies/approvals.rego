@@ -8,38 +8,26 @@ package tidegate.approvals
 
 import rego.v1
 
-# review_roles(reasons): the roles review reasons ask for, sorted.
-review_roles(reasons) := sort({r.approval.role |
-	some r in reasons
-	r.action == "review"
-	is_object(r.approval)
-})
-
-# approvers(role): distinct actors of input approvals whose roles contain the role.
-approvers(role) := {a.actor | some a in input.approvals; role in a.roles}
-
-satisfied(role) := count(approvers(role))
-
-# required(reasons): the decision's required_approvals, one entry per role, by role name.
+# required(reasons): the decision's required_approvals, one entry per role a review reason
+# asks for, by role name: the largest count asked, the distinct actors of input approvals
+# whose roles contain the role, and the asking rules (sorted). The review reasons and the
+# approvals are bound once, before the loop over roles.
 required(reasons) := [{
 	"role": role,
-	"count": max([r.approval.count | some r in asking]),
-	"satisfied": satisfied(role),
-	"rules": sort({r.rule | some r in asking}),
+	"count": max([r.approval.count | some r in reviews; r.approval.role == role]),
+	"satisfied": count({a.actor | some a in given; role in a.roles}),
+	"rules": sort({r.rule | some r in reviews; r.approval.role == role}),
 } |
-	some role in review_roles(reasons)
-	asking := [r | some r in reasons; r.action == "review"; r.approval.role == role]
+	reviews := [r | some r in reasons; r.action == "review"; is_object(r.approval)]
+	given := input.approvals
+	some role in sort({r.approval.role | some r in reviews})
 ]
 
-# met(role, requirements): the role's requirement is met.
-met(role, requirements) if {
-	some q in requirements
-	q.role == role
-	q.satisfied >= q.count
-}
-
-# effective(r, requirements): the action a remaining reason asks for once approvals count.
+# effective(r, requirements): the action a remaining reason asks for once approvals count:
+# a review reason whose role requirement is met acts as its approval's `then`.
 effective(r, requirements) := r.approval.then if {
 	r.action == "review"
-	met(r.approval.role, requirements)
+	some q in requirements
+	q.role == r.approval.role
+	q.satisfied >= q.count
 } else := r.action

@@ -8,21 +8,33 @@
 #
 # Every array is in a stable order: reasons and waived by rule then message, evidence in
 # input order, required_approvals by role, contributions by feature name.
+#
+# Rules of other packages are read by their full path (data.tidegate.rules.reasons): an
+# import alias makes regorus evaluate every rule of the aliased package. Imports are for
+# functions only.
 package tidegate.gate
 
 import data.tidegate.approvals
 import data.tidegate.lib
-import data.tidegate.risk_score
-import data.tidegate.rules
 import data.tidegate.waiving
 import rego.v1
 
 # Every reason that fired, by rule then message.
-candidates := [r | some t in sort([[x.rule, x.message, x] | some x in rules.reasons]); r := t[2]]
+candidates := [t[2] | some t in sort([[x.rule, x.message, x] | some x in data.tidegate.rules.reasons])]
 
-reasons := [r | some r in candidates; not waiving.waiver_for(r)]
+# The rules some active input waiver names: only their reasons are matched against waivers.
+waiver_rules := {w.rule | some w in input.waivers; w.status == "active"}
 
-waived := [waiving.waived_entry(r, w) | some r in candidates; w := waiving.waiver_for(r)]
+# waiver_at[i]: the waiver that suppresses candidates[i], computed once per reason.
+waiver_at := {i: w |
+	some i, r in candidates
+	r.rule in waiver_rules
+	w := waiving.waiver_for(r)
+}
+
+reasons := [r | some i, r in candidates; not waiver_at[i]]
+
+waived := [waiving.waived_entry(r, waiver_at[i]) | some i, r in candidates; waiver_at[i]]
 
 required_approvals := approvals.required(reasons)
 
@@ -30,14 +42,16 @@ effective_actions := [approvals.effective(r, required_approvals) | some r in rea
 
 action := lib.most_restrictive(effective_actions)
 
+band := data.tidegate.risk_score.band
+
 rollout := {"strategy": "none", "percent": 0} if {
 	action == "deny"
-} else := risk_score.band.rollout
+} else := band.rollout
 
 risk := {
-	"score": risk_score.score,
-	"band": risk_score.band.name,
-	"contributions": risk_score.contributions,
+	"score": data.tidegate.risk_score.score,
+	"band": band.name,
+	"contributions": data.tidegate.risk_score.contributions,
 }
 
 decision := {

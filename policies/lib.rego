@@ -16,16 +16,6 @@ most_restrictive(actions) := ranked_actions[max([action_rank[a] | some a in acti
 	count(actions) > 0
 } else := "allow"
 
-# idiv(a, b) is floor(a / b) for integers a >= 0, b > 0 (0 when b is 0). Rego's "/" yields
-# a fraction; subtracting the remainder first keeps the result an exact integer on both
-# engines.
-idiv(a, b) := (a - (a % b)) / b if {
-	b > 0
-} else := 0
-
-# clamp(x) bounds x to the permille range 0..1000.
-clamp(x) := min([1000, max([0, x])])
-
 # plural(n, word) is "1 file", "2 files".
 plural(n, word) := sprintf("%d %s", [n, word]) if {
 	n == 1
@@ -39,10 +29,12 @@ them(n) := "it" if {
 # needs(approval) is "1 approval from role security", "2 approvals from role reviewer".
 needs(approval) := sprintf("%s from role %s", [plural(approval.count, "approval"), approval.role])
 
-# listing(items, limit) joins at most `limit` strings with ", " and says how many it left out.
-listing(items, limit) := concat(", ", items) if {
-	count(items) <= limit
-} else := sprintf("%s and %d more", [concat(", ", array.slice(items, 0, limit)), count(items) - limit])
+# listed(shown, total) joins the strings `shown` (the first of `total` items) with ", " and
+# says how many it left out. Callers format only the items they show: building a message
+# costs the same for 5 findings as for 500.
+listed(shown, total) := concat(", ", shown) if {
+	count(shown) >= total
+} else := sprintf("%s and %d more", [concat(", ", shown), total - count(shown)])
 
 # kind(id) is the first input.change.kinds entry with that id (ids are unique in practice;
 # taking the first keeps a malformed input from turning into an engine error).
@@ -51,22 +43,22 @@ kind(id) := ks[0] if {
 	count(ks) > 0
 }
 
-# change_evidence(k) is the evidence object of one change: file, line (when known), symbol
-# (when the change has one), change id and kind.
-change_evidence(k) := object.union(
-	{"file": k.file, "change": k.id, "kind": k.kind},
-	object.union(_line(k.line), _symbol(k.symbol)),
+# changes(ids) are the input.change.kinds entries of the ids, in the order of `ids` (each
+# id's first entry); ids without an entry are skipped. One pass over the kinds, then a
+# lookup per id; a malformed input repeating an id falls back to a scan per id.
+changes(ids) := [m[id] | some id in ids; m[id]] if {
+	wanted := {id | some id in ids}
+	ks := [k | some k in input.change.kinds; k.id in wanted]
+	count({k.id | some k in ks}) == count(ks)
+	m := {k.id: k | some k in ks}
+} else := [k | some id in ids; k := kind(id)]
+
+# change_evidence(k) is the evidence object of one change: file, line (when > 0), symbol
+# (when not empty), change id and kind.
+change_evidence(k) := object.remove(
+	{"file": k.file, "line": k.line, "symbol": k.symbol, "change": k.id, "kind": k.kind},
+	{"line" | not k.line > 0} | {"symbol" | k.symbol == ""},
 )
-
-_line(n) := {"line": n} if {
-	is_number(n)
-	n > 0
-} else := {}
-
-_symbol(s) := {"symbol": s} if {
-	is_string(s)
-	s != ""
-} else := {}
 
 # site(k) names a change for a message: "src/app.py:12 (load_config)".
 site(k) := sprintf("%s:%d (%s)", [k.file, k.line, k.symbol]) if {
@@ -91,19 +83,13 @@ _earlier(list, i, x) if {
 	y == x
 }
 
-# rule_setting(rule, key, fallback) reads data.tidegate.risk.rules[rule][key].
-rule_setting(rule, key, fallback) := v if {
-	v := data.tidegate.risk.rules[rule][key]
-} else := fallback
-
 # approval(rule) is the {role, count, then} a review rule asks for (risk.yaml rules.<rule>.approval),
 # falling back to one reviewer then allow for whatever the data leaves out.
 approval(rule) := {
-	"role": _approval_field(rule, "role", "reviewer"),
-	"count": _approval_field(rule, "count", 1),
-	"then": _approval_field(rule, "then", "allow"),
-}
-
-_approval_field(rule, key, fallback) := v if {
-	v := data.tidegate.risk.rules[rule].approval[key]
-} else := fallback
+	"role": object.get(a, "role", "reviewer"),
+	"count": object.get(a, "count", 1),
+	"then": object.get(a, "then", "allow"),
+} if {
+	a := data.tidegate.risk.rules[rule].approval
+	is_object(a)
+} else := {"role": "reviewer", "count": 1, "then": "allow"}

@@ -5,9 +5,11 @@
 #
 # Weights, the values of absent features and the bands are data (data.tidegate.risk,
 # policies/data/risk.yaml); the feature values are input (input.features.*.value).
+#
+# Everything is computed once, as rules (not per-feature function calls): the decision
+# evaluates this package on every gate check.
 package tidegate.risk_score
 
-import data.tidegate.lib
 import rego.v1
 
 default weights := {}
@@ -36,36 +38,49 @@ features := sort([name | some name, _ in weights])
 
 total_weight := sum([w | some _, w in weights])
 
-# available(name): the input carries a usable value for the feature. A feature object with
-# `available: false`, a null value, or a feature the input lacks is not available.
-available(name) if {
-	f := input.features[name]
+# measured[name]: the input's (unclamped) value of each weighted feature that carries a
+# usable one. A feature object with `available: false`, a null value, or a feature the
+# input lacks is not measured.
+measured := {name: f.value |
+	some name, f in input.features
+	weights[name]
 	not f.available == false
 	is_number(f.value)
 }
 
-# value(name): the feature's value (0..1000), or its `absent` value when not available.
-value(name) := lib.clamp(input.features[name].value) if {
-	available(name)
-} else := lib.clamp(absent[name]) if {
-	is_number(absent[name])
-} else := 0
+# absent_values: the `absent` values that are numbers.
+absent_values := {name: x | some name, x in absent; is_number(x)}
 
-contributions := [{
-	"feature": name,
-	"value": v,
-	"weight": w,
-	"points": lib.idiv(v * w, total_weight),
-} |
-	some name in features
-	v := value(name)
-	w := weights[name]
-]
+# contributions: each weighted feature's value (the input's when measured, else its
+# `absent` value, else 0; clamped to 0..1000), weight and points = value x weight /
+# total_weight, floored (Rego's "/" yields fractions: subtract the remainder first); all
+# points are 0 when the weights sum to 0. Rules are bound to locals once: a rule
+# reference inside the loop costs more than the arithmetic.
+contributions := cs if {
+	ws := weights
+	tw := total_weight
+	tw > 0
+	vals := object.union(absent_values, measured)
+	cs := [{"feature": name, "value": v, "weight": w, "points": (x - (x % tw)) / tw} |
+		some name in features
+		w := ws[name]
+		v := min([1000, max([0, object.get(vals, name, 0)])])
+		x := v * w
+	]
+} else := cs if {
+	ws := weights
+	vals := object.union(absent_values, measured)
+	cs := [{"feature": name, "value": min([1000, max([0, object.get(vals, name, 0)])]), "weight": ws[name], "points": 0} |
+		some name in features
+	]
+}
 
 score := min([1000, sum([c.points | some c in contributions])])
 
-# band_index(s): index of the last band whose `min` the score reaches.
-band_index(s) := max(idx) if {
+# band_index: index of the last band whose `min` the score reaches (undefined: none does).
+band_index := index_for(score)
+
+index_for(s) := max(idx) if {
 	idx := [i | some i, b in bands; b.min <= s]
 	count(idx) > 0
 }
@@ -81,33 +96,28 @@ fallback_band := {
 	"misconfigured": true,
 }
 
-band_for(s) := bands[band_index(s)] if {
-	bands[band_index(s)]
+band := b if {
+	b := bands[band_index]
 } else := fallback_band
 
-band := band_for(score)
-
-# upper(s): the last score of the band of s, or null for the last band.
-upper(s) := bands[band_index(s) + 1].min - 1 if {
-	bands[band_index(s) + 1]
-} else := null
+# band_for(s): the band of any score s (the band-boundary tests use it).
+band_for(s) := b if {
+	b := bands[index_for(s)]
+} else := fallback_band
 
 # range_text: "250..499", ">= 750" for the band of the current score.
-range_text := sprintf("%d..%d", [band.min, upper(score)]) if {
-	upper(score) != null
+range_text := sprintf("%d..%d", [band.min, next_min - 1]) if {
+	next_min := bands[band_index + 1].min
 } else := sprintf(">= %d", [band.min])
 
 # The contributions that add points, largest first (name breaks ties).
-top := [c |
-	some pair in sort([[0 - x.points, x.feature, x] | some x in contributions; x.points > 0])
-	c := pair[2]
-]
+top := [pair[2] | some pair in sort([[0 - x.points, x.feature, x] | some x in contributions; x.points > 0])]
 
-# term(c): "semantic_risk 600 x 25 = 150", with "(not measured)" for an absent feature.
-term(c) := sprintf("%s %d x %d = %d", [c.feature, c.value, c.weight, c.points]) if {
-	available(c.feature)
-} else := sprintf("%s %d (not measured) x %d = %d", [c.feature, c.value, c.weight, c.points])
-
-breakdown := concat(", ", [term(c) | some c in top]) if {
+# breakdown: "semantic_risk 600 x 25 = 150, coverage 500 (not measured) x 10 = 50".
+breakdown := concat(", ", [sprintf("%s %d%s x %d = %d", [c.feature, c.value, object.get(_notes, c.feature, " (not measured)"), c.weight, c.points]) |
+	some c in top
+]) if {
 	count(top) > 0
 } else := "no feature adds points"
+
+_notes := {name: "" | some name, _ in measured}

@@ -5,103 +5,120 @@
 # `action` is what the reason alone asks for; review reasons carry `approval`
 # {role, count, then}. Waivers and approvals are applied afterwards (tidegate.gate).
 # Rule ids are stable: docs/policies.md is the catalog.
+#
+# Rules of other packages are read by their full path (data.tidegate.risk_score.band), never
+# through an import alias: regorus evaluates every rule of a package whose alias is
+# referenced. Imports are for functions (lib.*) only. Messages are built in rule heads, so
+# only the rules that fire format one.
 package tidegate.rules
 
 import data.tidegate.lib
-import data.tidegate.risk_score
 import rego.v1
 
-# reason(...) builds a reason; review reasons get their approval.
-reason(rule, message, severity, action, evidence, approval) := r if {
-	action == "review"
-	r := {
-		"rule": rule,
-		"message": message,
-		"severity": severity,
-		"action": action,
-		"evidence": evidence,
-		"approval": approval,
-	}
-} else := {
-	"rule": rule,
-	"message": message,
-	"severity": severity,
-	"action": action,
-	"evidence": evidence,
+# settings: data.tidegate.risk.rules (per-rule severity, approval, ...), {} when missing.
+default settings := {}
+
+settings := r if {
+	r := data.tidegate.risk.rules
+	is_object(r)
 }
 
-severity(rule, fallback) := lib.rule_setting(rule, "severity", fallback)
+# --- risk.band: always fires, so every decision shows its score and where it comes from --
 
-# --- risk.band: always fires, so every decision shows its score -----------------------
+band := data.tidegate.risk_score.band
 
-reasons contains reason(
-	"risk.band",
-	band_message,
-	band.severity,
-	band.action,
-	[],
-	band_approval,
-) if {
-	band := risk_score.band
+reasons contains r if {
+	r := band_reason
+}
+
+band_reason := {
+	"rule": "risk.band",
+	"message": band_message,
+	"severity": band.severity,
+	"action": "review",
+	"evidence": band_evidence,
+	"approval": band_approval,
+} if {
+	band.action == "review"
+} else := {
+	"rule": "risk.band",
+	"message": band_message,
+	"severity": band.severity,
+	"action": band.action,
+	"evidence": band_evidence,
 }
 
 band_approval := {
-	"role": object.get(risk_score.band, ["approval", "role"], "reviewer"),
-	"count": object.get(risk_score.band, ["approval", "count"], 1),
-	"then": object.get(risk_score.band, ["approval", "then"], "canary"),
+	"role": object.get(band, ["approval", "role"], "reviewer"),
+	"count": object.get(band, ["approval", "count"], 1),
+	"then": object.get(band, ["approval", "then"], "canary"),
 }
 
+# band_evidence: the changes that carry the risk, so reviewers (and SARIF / GitHub
+# annotations) see where it is: input.change.kinds entries of significance crucial, high
+# or medium, most significant first, then in input order, at most band_evidence_limit.
+# Shown for every band, low included; it never makes risk.band waivable (waiving.rego).
+band_evidence_limit := 10
+
+# Sorting [significance, index] pairs orders crucial < high < medium (alphabetical order
+# happens to be significance order), then input order.
+band_evidence := [lib.change_evidence(input.change.kinds[t[1]]) |
+	some t in array.slice(
+		sort([[k.significance, i] | some i, k in input.change.kinds; k.significance in {"crucial", "high", "medium"}]),
+		0, band_evidence_limit,
+	)
+]
+
 band_outcome := "deny" if {
-	risk_score.band.action == "deny"
+	band.action == "deny"
 } else := sprintf("review (%s), then %s (%s rollout from %d%%)", [
 	lib.needs(band_approval),
 	band_approval.then,
-	risk_score.band.rollout.strategy,
-	risk_score.band.rollout.percent,
+	band.rollout.strategy,
+	band.rollout.percent,
 ]) if {
-	risk_score.band.action == "review"
+	band.action == "review"
 } else := sprintf("%s (%s rollout from %d%%)", [
-	risk_score.band.action,
-	risk_score.band.rollout.strategy,
-	risk_score.band.rollout.percent,
+	band.action,
+	band.rollout.strategy,
+	band.rollout.percent,
 ])
 
 band_message := sprintf("risk score %d (%s, %s) -> %s: %s (points = value x weight / %d)", [
-	risk_score.score,
-	risk_score.band.name,
-	risk_score.range_text,
+	data.tidegate.risk_score.score,
+	band.name,
+	data.tidegate.risk_score.range_text,
 	band_outcome,
-	risk_score.breakdown,
-	risk_score.total_weight,
+	data.tidegate.risk_score.breakdown,
+	data.tidegate.risk_score.total_weight,
 ]) if {
-	not risk_score.band.misconfigured
+	not band.misconfigured
 } else := sprintf(
 	"risk score %d matches no band in data.tidegate.risk.bands (policies/data/risk.yaml): denied until the band table is fixed",
-	[risk_score.score],
+	[data.tidegate.risk_score.score],
 )
 
 # --- secret.added: a credential-looking literal was added (deny, never waivable) -------
 
 secret_ids := lib.change_ids(input.features.secrets_added.changes, {"secret.added"})
 
-secret_changes := [k | some id in secret_ids; k := lib.kind(id)]
+secret_changes := lib.changes(secret_ids)
 
 secret_count := max([count(secret_ids), input.features.secrets_added.count])
 
-reasons contains reason(
-	"secret.added",
-	secret_message,
-	severity("secret.added", "critical"),
-	"deny",
-	[lib.change_evidence(k) | some k in secret_changes],
-	null,
-) if {
+reasons contains {
+	"rule": "secret.added",
+	"message": secret_message,
+	"severity": object.get(settings, ["secret.added", "severity"], "critical"),
+	"action": "deny",
+	"evidence": [lib.change_evidence(k) | some k in secret_changes],
+} if {
 	secret_count > 0
 }
 
 secret_message := sprintf("%s added: %s; remove %s from the patch and rotate the exposed %s", [
 	lib.plural(secret_count, "credential-looking literal"),
-	lib.listing([lib.site(k) | some k in secret_changes], 5),
+	lib.listed([lib.site(k) | some k in array.slice(secret_changes, 0, 5)], count(secret_changes)),
 	lib.them(secret_count),
 	credentials_word,
 ]) if {
@@ -118,22 +135,21 @@ credentials_word := "credential" if {
 
 # --- rbac.not_permitted: an agent without agents.run on this repository (deny) --------
 
-run_permission := lib.rule_setting("rbac.not_permitted", "permission", "agents.run")
+run_permission := object.get(settings, ["rbac.not_permitted", "permission"], "agents.run")
 
-reasons contains reason(
-	"rbac.not_permitted",
-	sprintf("agent %s may not run on repository %s: it lacks permission %s (its roles there: %s); grant it %s in policies/data/rbac.yaml", [
+reasons contains {
+	"rule": "rbac.not_permitted",
+	"message": sprintf("agent %s may not run on repository %s: it lacks permission %s (its roles there: %s); grant it %s in policies/data/rbac.yaml", [
 		input.actor.id,
 		input.subject.repository,
 		run_permission,
 		roles_text,
 		granting_roles_text,
 	]),
-	severity("rbac.not_permitted", "critical"),
-	"deny",
-	[],
-	null,
-) if {
+	"severity": object.get(settings, ["rbac.not_permitted", "severity"], "critical"),
+	"action": "deny",
+	"evidence": [],
+} if {
 	input.actor.kind == "agent"
 	not run_permission in input.actor.permissions
 }
@@ -179,19 +195,19 @@ earlier_path(i, path) if {
 
 sensitive_approval := lib.approval("agent.sensitive_files")
 
-reasons contains reason(
-	"agent.sensitive_files",
-	sprintf("agent %s changed %s: %s; needs %s", [
+reasons contains {
+	"rule": "agent.sensitive_files",
+	"message": sprintf("agent %s changed %s: %s; needs %s", [
 		input.actor.id,
 		lib.plural(count(sensitive), "sensitive file"),
-		lib.listing([sprintf("%s (%s)", [s.path, s.category]) | some s in sensitive], 8),
+		lib.listed([sprintf("%s (%s)", [s.path, s.category]) | some s in array.slice(sensitive, 0, 8)], count(sensitive)),
 		lib.needs(sensitive_approval),
 	]),
-	severity("agent.sensitive_files", "high"),
-	"review",
-	[{"file": s.path} | some s in sensitive],
-	sensitive_approval,
-) if {
+	"severity": object.get(settings, ["agent.sensitive_files", "severity"], "high"),
+	"action": "review",
+	"evidence": [{"file": s.path} | some s in sensitive],
+	"approval": sensitive_approval,
+} if {
 	input.actor.kind == "agent"
 	count(sensitive) > 0
 }
@@ -202,27 +218,27 @@ weakening_kinds := {"test.removed", "test.assertion_removed", "test.assertion_we
 
 weakened_ids := lib.change_ids(input.features.tests_weakened.changes, weakening_kinds)
 
-weakened_changes := [k | some id in weakened_ids; k := lib.kind(id)]
+weakened_changes := lib.changes(weakened_ids)
 
 weakened_count := max([count(weakened_ids), input.features.tests_weakened.count])
 
 weakened_approval := lib.approval("tests.weakened")
 
-reasons contains reason(
-	"tests.weakened",
-	weakened_message,
-	severity("tests.weakened", "medium"),
-	"review",
-	[lib.change_evidence(k) | some k in weakened_changes],
-	weakened_approval,
-) if {
+reasons contains {
+	"rule": "tests.weakened",
+	"message": weakened_message,
+	"severity": object.get(settings, ["tests.weakened", "severity"], "medium"),
+	"action": "review",
+	"evidence": [lib.change_evidence(k) | some k in weakened_changes],
+	"approval": weakened_approval,
+} if {
 	weakened_count > 0
 }
 
 weakened_message := sprintf("%s %s the tests: %s; needs %s confirming the tests still check the behaviour", [
 	lib.plural(weakened_count, "change"),
 	weaken_verb,
-	lib.listing([sprintf("%s in %s", [k.kind, lib.site(k)]) | some k in weakened_changes], 5),
+	lib.listed([sprintf("%s in %s", [k.kind, lib.site(k)]) | some k in array.slice(weakened_changes, 0, 5)], count(weakened_changes)),
 	lib.needs(weakened_approval),
 ]) if {
 	count(weakened_changes) > 0
@@ -253,19 +269,19 @@ unparsed_evidence(u) := {"file": u.path, "kind": unparsed_kinds[u.reason]} if {
 	unparsed_kinds[u.reason]
 } else := {"file": u.path}
 
-reasons contains reason(
-	"unparsed.critical",
-	sprintf("%s in critical paths could not be analysed: %s; needs %s after reading %s by hand", [
+reasons contains {
+	"rule": "unparsed.critical",
+	"message": sprintf("%s in critical paths could not be analysed: %s; needs %s after reading %s by hand", [
 		lib.plural(count(unparsed), "file"),
-		lib.listing([sprintf("%s (%s)", [u.path, u.reason]) | some u in unparsed], 8),
+		lib.listed([sprintf("%s (%s)", [u.path, u.reason]) | some u in array.slice(unparsed, 0, 8)], count(unparsed)),
 		lib.needs(unparsed_approval),
 		lib.them(count(unparsed)),
 	]),
-	severity("unparsed.critical", "medium"),
-	"review",
-	[unparsed_evidence(u) | some u in unparsed],
-	unparsed_approval,
-) if {
+	"severity": object.get(settings, ["unparsed.critical", "severity"], "medium"),
+	"action": "review",
+	"evidence": [unparsed_evidence(u) | some u in unparsed],
+	"approval": unparsed_approval,
+} if {
 	count(unparsed) > 0
 }
 
@@ -277,19 +293,19 @@ violations := input.run.violations if {
 
 violations_approval := lib.approval("run.violations")
 
-reasons contains reason(
-	"run.violations",
-	sprintf("sandbox run %s recorded %s: %s; needs %s confirming the patch does not depend on %s", [
+reasons contains {
+	"rule": "run.violations",
+	"message": sprintf("sandbox run %s recorded %s: %s; needs %s confirming the patch does not depend on %s", [
 		input.run.id,
 		lib.plural(count(violations), "violation"),
-		lib.listing([sprintf("%s (%s)", [v.guard, v.detail]) | some v in violations], 5),
+		lib.listed([sprintf("%s (%s)", [v.guard, v.detail]) | some v in array.slice(violations, 0, 5)], count(violations)),
 		lib.needs(violations_approval),
 		lib.them(count(violations)),
 	]),
-	severity("run.violations", "high"),
-	"review",
-	[],
-	violations_approval,
-) if {
+	"severity": object.get(settings, ["run.violations", "severity"], "high"),
+	"action": "review",
+	"evidence": [],
+	"approval": violations_approval,
+} if {
 	count(violations) > 0
 }

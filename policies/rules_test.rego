@@ -25,6 +25,53 @@ test_risk_band_always_fires_even_when_low if {
 	r.evidence == []
 }
 
+# change of a given significance (f.change is "high")
+sig(id, significance, path, symbol, line) := object.union(f.change(id, "function.body_changed", path, symbol, line), {"significance": significance})
+
+test_risk_band_evidence_most_significant_first_then_input_order if {
+	inp := object.union(f.base, {"change": {"kinds": [
+		sig("c1", "medium", "src/a.py", "a", 4),
+		sig("c2", "low", "src/b.py", "b", 5),
+		sig("c3", "high", "src/c.py", "", 0),
+		sig("c4", "crucial", "src/d.py", "d", 0),
+		sig("c5", "none", "src/e.py", "e", 6),
+		sig("c6", "high", "src/f.py", "f", 7),
+		sig("c7", "crucial", "src/g.py", "", 8),
+	]}})
+	r := the("risk.band", inp)
+	r.evidence == [
+		{"file": "src/d.py", "symbol": "d", "change": "c4", "kind": "function.body_changed"},
+		{"file": "src/g.py", "line": 8, "change": "c7", "kind": "function.body_changed"},
+		{"file": "src/c.py", "change": "c3", "kind": "function.body_changed"},
+		{"file": "src/f.py", "line": 7, "symbol": "f", "change": "c6", "kind": "function.body_changed"},
+		{"file": "src/a.py", "line": 4, "symbol": "a", "change": "c1", "kind": "function.body_changed"},
+	]
+}
+
+test_risk_band_evidence_at_most_ten if {
+	medium := [sig(sprintf("m%d", [i]), "medium", "src/m.py", "", i) | some i in numbers.range(1, 5)]
+	crucial := [sig(sprintf("c%d", [i]), "crucial", "src/c.py", "", i) | some i in numbers.range(1, 12)]
+	inp := object.union(f.base, {"change": {"kinds": array.concat(medium, crucial)}})
+	r := the("risk.band", inp)
+	count(r.evidence) == 10
+	[e.change | some e in r.evidence] == [sprintf("c%d", [i]) | some i in numbers.range(1, 10)]
+}
+
+test_risk_band_evidence_in_low_band_keeps_allow_and_info if {
+	inp := object.union(f.base, {"change": {"kinds": [sig("c1", "high", "src/app/util.py", "helper", 3)]}})
+	r := the("risk.band", inp)
+	r.action == "allow"
+	r.severity == "info"
+	not r.approval
+	r.evidence == [{"file": "src/app/util.py", "line": 3, "symbol": "helper", "change": "c1", "kind": "function.body_changed"}]
+}
+
+test_risk_band_evidence_skips_low_and_none if {
+	inp := object.union(f.base, {"change": {"kinds": [sig("c1", "low", "a.py", "", 1), sig("c2", "none", "b.py", "", 2)]}})
+	r := the("risk.band", inp)
+	r.evidence == []
+}
+
 test_risk_band_review_carries_approval if {
 	inp := f.with_features({"semantic_risk": {"value": 1000}})
 	r := the("risk.band", inp)
@@ -69,6 +116,20 @@ test_secret_added_evidence_in_input_order if {
 	[e.change | some e in r.evidence] == ["c2", "c1"]
 	r.evidence[1] == {"file": "b.py", "change": "c1", "kind": "secret.added"}
 	contains(r.message, "a.py:3 (TOKEN), b.py")
+}
+
+test_repeated_change_id_uses_its_first_entry if {
+	# a malformed input repeating an id: each listed id's evidence is its first entry, no
+	# engine error
+	kinds := [
+		f.change("c1", "secret.added", "src/first.py", "A", 1),
+		f.change("c1", "secret.added", "src/second.py", "B", 2),
+	]
+	r := the("secret.added", object.union(f.secret, {"change": {"kinds": kinds}}))
+	[e.file | some e in r.evidence] == ["src/first.py"]
+	inp := object.union(f.base, {"change": {"kinds": kinds}})
+	r2 := the("secret.added", inp)
+	[e.file | some e in r2.evidence] == ["src/first.py", "src/first.py"]
 }
 
 test_no_secret_no_reason if {

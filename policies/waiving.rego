@@ -7,8 +7,11 @@
 #   - its patch_digest is null, or equals input.subject.patch_digest;
 #   - its path glob matches EVERY evidence file of the reason, or its symbol equals EVERY
 #     evidence symbol; either way the reason must have at least one evidence item, so a
-#     reason without evidence (risk.band, rbac.not_permitted, run.violations) cannot be
-#     waived, and a waiver with neither path nor symbol waives nothing.
+#     reason without evidence (rbac.not_permitted, run.violations) cannot be waived, and a
+#     waiver with neither path nor symbol waives nothing.
+#
+# risk.band is never waived, whatever the data says: its evidence only shows where the
+# risk is (the band is the score's, not the files'), and a waiver must not lift a band.
 package tidegate.waiving
 
 import rego.v1
@@ -20,9 +23,13 @@ unwaivable := u if {
 	is_array(u)
 }
 
+# Rules no waiver can suppress, fixed by the policy (data adds `unwaivable`).
+never_waived := {"risk.band"}
+
 applies(w, r) if {
 	w.status == "active"
 	w.rule == r.rule
+	not r.rule in never_waived
 	not r.rule in unwaivable
 	digest_matches(w)
 	scope_matches(w, r)

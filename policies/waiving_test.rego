@@ -110,6 +110,21 @@ test_reason_without_evidence_cannot_be_waived if {
 	"run.violations" in rules_of(d)
 }
 
+test_risk_band_is_never_waived if {
+	# risk.band has evidence (its significant changes) but no waiver lifts a band, even
+	# when the data's unwaivable list is emptied
+	inp := object.union(f.with_features({"semantic_risk": {"value": 1000}}), {"change": {"kinds": [f.change("c1", "function.body_changed", "src/app/util.py", "helper", 3)]}})
+	ws := [
+		f.waiver("w1", "risk.band", "**", null, null, "active"),
+		f.waiver("w2", "risk.band", null, "helper", f.digest, "active"),
+	]
+	d := gate.decision with input as with_waivers(inp, ws) with data.tidegate.risk.unwaivable as []
+	"risk.band" in rules_of(d)
+	d.waived == []
+	d.action == "review"
+	[r.evidence | some r in d.reasons; r.rule == "risk.band"] == [[{"file": "src/app/util.py", "line": 3, "symbol": "helper", "change": "c1", "kind": "function.body_changed"}]]
+}
+
 test_secret_added_is_unwaivable if {
 	w := f.waiver("w1", "secret.added", "**", null, null, "active")
 	w2 := f.waiver("w2", "secret.added", null, "API_KEY", f.digest, "active")

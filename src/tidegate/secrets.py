@@ -98,6 +98,11 @@ _PRIVATE_KEY_BLOCK = re.compile(
 )
 
 
+_ANY_CREDENTIAL = re.compile("|".join(f"(?:{d.pattern.pattern})" for d in DETECTORS))
+"""One pass that says whether any detector could match: most strings are clean identifiers."""
+_SHORTEST_CREDENTIAL = 15  # "xoxb-" plus 10 characters: no detector matches anything shorter
+
+
 def _masked_spans(text: str) -> list[tuple[int, int, str]]:
     """Non-overlapping (start, end, detector) spans to mask: earliest first, longest wins."""
     spans: list[tuple[int, int, str]] = []
@@ -114,6 +119,8 @@ def _masked_spans(text: str) -> list[tuple[int, int, str]]:
 
 def mask_credentials(text: str) -> str:
     """Replace every credential DETECTORS find in ``text`` by ``[MASKED:<detector>]``."""
+    if len(text) < _SHORTEST_CREDENTIAL or not _ANY_CREDENTIAL.search(text):
+        return text
     spans = _masked_spans(text)
     if not spans:
         return text

@@ -139,10 +139,19 @@ def waivers_input(records: list[Recorded], now: datetime) -> list[dict[str, Any]
 def analyse(request: CheckRequest) -> AnalysedPatch:
     """Run the semantic differ over the request's range or patch."""
     options = Options(max_file_bytes=request.max_file_bytes)
+    lines = request.coverage is not None
     if request.patch_text is not None:
-        return analyse_patch(request.patch_text, request.repo, options, source=request.patch_source)
+        return analyse_patch(
+            request.patch_text,
+            request.repo,
+            options,
+            source=request.patch_source,
+            track_lines=lines,
+        )
     assert request.base is not None
-    return analyse_range(request.repo, request.base, request.head or "HEAD", options)
+    return analyse_range(
+        request.repo, request.base, request.head or "HEAD", options, track_lines=lines
+    )
 
 
 def build_input(

@@ -26,6 +26,7 @@ def _digest(data: bytes | None) -> str | None:
 class Fingerprint:
     """Accumulates the patch digest and changed lines as the differ consumes files."""
 
+    track_lines: bool = True
     items: list[list[str | None]] = field(default_factory=list)
     changed: dict[str, list[int]] = field(default_factory=dict)
 
@@ -41,7 +42,8 @@ class Fingerprint:
                     _digest(change.new),
                 ]
             )
-            if change.new is not None and not change.binary:
+            # Changed lines only serve coverage; diffing every file's lines costs ~10% of a check.
+            if self.track_lines and change.new is not None and not change.binary:
                 self.changed[change.path] = changed_lines(change.old, change.new)
             yield change
 
@@ -80,10 +82,12 @@ def _codeowners(read: Iterable[bytes | None]) -> str | None:
     return None
 
 
-def analyse_range(repo: Path, base: str, head: str, options: Options) -> AnalysedPatch:
+def analyse_range(
+    repo: Path, base: str, head: str, options: Options, *, track_lines: bool = True
+) -> AnalysedPatch:
     """Diff ``base..head`` of ``repo``; CODEOWNERS is read as of the base (before the change)."""
     base_id, head_id = resolve(repo, base), resolve(repo, head)
-    watcher = Fingerprint()
+    watcher = Fingerprint(track_lines)
     result = diff_files(
         watcher.watch(git_changes(repo, base_id, head_id)), options, base=base_id, head=head_id
     )
@@ -91,12 +95,14 @@ def analyse_range(repo: Path, base: str, head: str, options: Options) -> Analyse
     return AnalysedPatch("git", base_id, head_id, watcher.digest(), result, watcher.changed, owners)
 
 
-def analyse_patch(text: str, root: Path, options: Options, *, source: str) -> AnalysedPatch:
+def analyse_patch(
+    text: str, root: Path, options: Options, *, source: str, track_lines: bool = True
+) -> AnalysedPatch:
     """Diff a unified patch applied to the files under ``root`` (CODEOWNERS as found there)."""
     if not root.is_dir():
         raise UsageError(f"--repo {root}: not a directory")
     read = directory_reader(root)
-    watcher = Fingerprint()
+    watcher = Fingerprint(track_lines)
     result = diff_files(watcher.watch(changes_from_patch(parse_patch(text, source), read)), options)
     owners = _codeowners(read(p) for p in CODEOWNERS_PATHS)
     return AnalysedPatch("patch", None, None, watcher.digest(), result, watcher.changed, owners)

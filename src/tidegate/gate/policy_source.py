@@ -78,7 +78,11 @@ def load_policy(
         if opa_url:
             from tidegate.policy.opa import OpaEngine
 
-            engine: Engine = OpaEngine(opa_url, bundle, use_server_bundles=opa_bundles)
+            opa = OpaEngine(opa_url, bundle, use_server_bundles=opa_bundles)
+            if opa_bundles:
+                # The server's bundle revisions are the only policy identity tidegate can record.
+                source = opa.server_policy_digest or source
+            engine: Engine = opa
         else:
             from tidegate.policy.embedded import EmbeddedEngine
 

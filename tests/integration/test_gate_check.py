@@ -718,8 +718,10 @@ def test_loaded_policy_of_an_unreadable_directory(tmp_path: Path) -> None:
     assert loaded.bundle is None and loaded.engine is None and loaded.error
     assert loaded.digest == loaded.data_digest == EMPTY_DIGEST
     assert loaded.data == {}
-    info = loaded.engine_info("embedded")
+    info = loaded.engine_info()
     assert (info.name, info.version) == ("embedded", "unavailable")
+    unreachable = load_policy(tmp_path / "nowhere", opa_url="http://127.0.0.1:9")
+    assert unreachable.engine_info().name == "opa"
 
 
 def test_approval_entries_are_valid_json_documents(

@@ -256,7 +256,7 @@ def check(request: CheckRequest, ledger: Ledger, policy: LoadedPolicy) -> CheckR
     input_bytes = canonical_json(input_doc)
     input_digest = hashlib.sha256(input_bytes).hexdigest()
     decision_id = new_id("dec", input_digest, policy.digest)
-    info = policy.engine_info("opa" if policy.source.startswith("opa-bundles") else "embedded")
+    info = policy.engine_info()
     engine: dict[str, Any] = {"name": info.name, "version": info.version}
     if info.url:
         engine["url"] = info.url

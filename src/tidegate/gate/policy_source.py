@@ -38,6 +38,7 @@ class LoadedPolicy:
     bundle: PolicyBundle | None
     engine: Engine | None
     error: str | None
+    engine_name: str = "embedded"
 
     @property
     def digest(self) -> str:
@@ -54,17 +55,18 @@ class LoadedPolicy:
         """The bundle's data documents by name (empty when unreadable)."""
         return dict(self.bundle.data) if self.bundle else {}
 
-    def engine_info(self, name: str) -> EngineInfo:
+    def engine_info(self) -> EngineInfo:
         """The engine's identity, also when it could not be built."""
         if self.engine is not None:
             return self.engine.info
-        return EngineInfo(name=name, version="unavailable", url=None)
+        return EngineInfo(name=self.engine_name, version="unavailable", url=None)
 
 
 def load_policy(
     policy_dir: Path, *, opa_url: str | None = None, opa_bundles: bool = False
 ) -> LoadedPolicy:
     """Load the bundle and build its engine; a failure is kept, never raised (fail closed)."""
+    name = "opa" if opa_url else "embedded"
     if opa_url and opa_bundles:
         source = "opa-bundles"
         bundle = None
@@ -73,7 +75,7 @@ def load_policy(
         try:
             bundle = load_bundle(policy_dir)
         except TidegateError as exc:
-            return LoadedPolicy(source, None, None, exc.message)
+            return LoadedPolicy(source, None, None, exc.message, name)
     try:
         if opa_url:
             from tidegate.policy.opa import OpaEngine
@@ -89,8 +91,8 @@ def load_policy(
             assert bundle is not None
             engine = EmbeddedEngine(bundle)
     except TidegateError as exc:
-        return LoadedPolicy(source, bundle, None, exc.message)
-    return LoadedPolicy(source, bundle, engine, None)
+        return LoadedPolicy(source, bundle, None, exc.message, name)
+    return LoadedPolicy(source, bundle, engine, None, name)
 
 
 def policy_at_revision(repo: Path, revision: str, scratch: Path) -> Path | None:

@@ -1113,3 +1113,107 @@ def test_hostile_manifest_numbers_and_nesting_are_named(
     report = verify(copy, built.fixture.trust)
     assert not report.ok
     assert report.first_failure is not None
+
+
+# --- entry bundles listed as omitted: the exporter's word is not taken -----------------------------
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Iterator[tuple[LedgerFixture, Path]]:
+    """A 300-entry ledger exported from seq 280 on: entries 0..279 are only in the bundles."""
+    fixture = create_ledger(sqlite_url(tmp_path / "l.db"), origin=ORIGIN)
+    grow(fixture, 300, blob_every=0)
+    bundle = tmp_path / "b"
+    export(fixture, bundle, selection=Selection(since=Bound(seq=280)))
+    yield fixture, bundle
+    fixture.store.close()
+
+
+def _omit(bundle: Path, fixture: LedgerFixture, *, stand_ins: bool) -> str:
+    """Delete entry bundle 000 and list it as omitted, optionally with entry files for it."""
+    path = "tile/entries/000"
+    (bundle / path).unlink()
+    document = manifest(bundle)
+    document["files"] = [r for r in document["files"] if r["path"] != path]
+    document["summary"]["entry_bundles_omitted"].append(
+        {"path": path, "reason": "entry 3 is 70000 bytes; entry bundles hold at most 65535"}
+    )
+    if stand_ins:
+        for seq in range(256):
+            envelope = fixture.store.entry(seq).envelope  # type: ignore[union-attr]
+            (bundle / entry_path(seq)).parent.mkdir(parents=True, exist_ok=True)
+            (bundle / entry_path(seq)).write_bytes(envelope)
+            document["files"].append(
+                {
+                    "path": entry_path(seq),
+                    "role": "entry",
+                    "seq": seq,
+                    "sha256": hashlib.sha256(envelope).hexdigest(),
+                    "size": len(envelope),
+                    "selected": False,
+                }
+            )
+    write_manifest(bundle, document)
+    return path
+
+
+def test_an_entry_bundle_left_out_without_an_oversized_entry_is_named(
+    small: tuple[LedgerFixture, Path],
+) -> None:
+    fixture, bundle = small
+    path = _omit(bundle, fixture, stand_ins=True)
+    report = verify(bundle, fixture.trust)
+    assert failures(report) == {("file-missing", path)}
+    first = report.first_failure
+    assert first is not None and first.seq == 0
+    assert "listed as omitted, but none of entries 0..255 is over 65535 bytes" in first.detail
+
+
+def test_a_tampered_entry_hidden_behind_an_omitted_bundle_is_named(
+    small: tuple[LedgerFixture, Path],
+) -> None:
+    fixture, bundle = small
+    path = _omit(bundle, fixture, stand_ins=True)
+    flip(bundle / entry_path(7), 40)
+    relist(bundle, entry_path(7))
+    report = verify(bundle, fixture.trust)
+    assert ("file-missing", path) in failures(report)
+    at_7 = {(f.reason, f.path) for f in report.failures if f.seq == 7}
+    assert ("malformed-entry", entry_path(7)) in at_7, report.failures
+    assert ("tile-mismatch", "tile/0/000") in at_7, report.failures
+
+
+def test_a_deleted_bundle_listed_as_omitted_leaves_its_entries_missing(
+    small: tuple[LedgerFixture, Path],
+) -> None:
+    fixture, bundle = small
+    _omit(bundle, fixture, stand_ins=False)
+    report = verify(bundle, fixture.trust)
+    first = report.first_failure
+    assert first is not None
+    assert (first.seq, first.reason, first.path) == (0, "missing-entry", entry_path(0))
+    assert not report.root_hash
+
+
+def test_an_unselected_entry_file_needs_an_omitted_bundle(
+    small: tuple[LedgerFixture, Path],
+) -> None:
+    fixture, bundle = small
+    envelope = fixture.store.entry(5).envelope  # type: ignore[union-attr]
+    (bundle / entry_path(5)).parent.mkdir(parents=True, exist_ok=True)
+    (bundle / entry_path(5)).write_bytes(envelope)
+    document = manifest(bundle)
+    document["files"].append(
+        {
+            "path": entry_path(5),
+            "role": "entry",
+            "seq": 5,
+            "sha256": hashlib.sha256(envelope).hexdigest(),
+            "size": len(envelope),
+            "selected": False,
+        }
+    )
+    write_manifest(bundle, document)
+    report = verify(bundle, fixture.trust)
+    assert failures(report) == {("selection-mismatch", entry_path(5))}
+    assert "its entry bundle tile/entries/000 was not left out" in report.failures[0].detail

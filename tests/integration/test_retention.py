@@ -539,3 +539,42 @@ def test_disclose_command(project: Project, tmp_path: Path) -> None:
     assert run("-1", "/message", "--value", '"x"', "--salt", msg)[0] == 2
     code, _, err = run("99", "/message", "--value", '"x"', "--salt", msg)
     assert code == 1 and "entry 99 does not exist" in err
+
+
+def test_the_ledger_does_not_read_configuration() -> None:
+    """tidegate.ledger depends on no CLI-side module: retention settings are passed in."""
+    import ast
+
+    root = Path(__file__).resolve().parents[2] / "src" / "tidegate" / "ledger"
+    for module in sorted(root.glob("*.py")):
+        for node in ast.walk(ast.parse(module.read_text())):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            for name in names:
+                assert not name.startswith(("tidegate.config", "tidegate.home", "tidegate.cli")), (
+                    f"{module.name} imports {name}"
+                )
+
+
+class Periods:
+    """Retention periods from somewhere other than config.toml."""
+
+    def days_for(self, kind: str) -> int | None:
+        return 10 if kind == "note" else None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"source": "test", "note": 10}
+
+
+def test_any_retention_periods_object_is_accepted(timed: Timed) -> None:
+    timed.add(NOW - timedelta(days=20), "old", log=b"old bytes")
+    result = timed.purge(NOW, retention=Periods())
+    assert timed.purged(b"old bytes") == [True]
+    note = parse_entry(timed.store.entry(result.notes[0].seq).envelope)  # type: ignore[union-attr]
+    assert note.body["purge"]["retention"] == {"source": "test", "note": 10}
+    timed.verify()

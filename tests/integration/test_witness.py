@@ -24,6 +24,9 @@ from tests.conftest import LedgerFixture, create_ledger
 from tests.golang import build_go
 from tidegate.cli import _witness as witness_cli
 from tidegate.cli import run
+from tidegate.errors import LedgerError, UsageError
+from tidegate.ledger.bundle import verify_bundle
+from tidegate.ledger.export import export_bundle
 from tidegate.ledger.keys import SigningKey, generate_key
 from tidegate.ledger.log import AppendRequest
 from tidegate.ledger.note import (
@@ -46,6 +49,7 @@ from tidegate.ledger.witness import (
     init_witness,
     load_witness_key,
     open_witness,
+    store_cosignatures,
 )
 
 ORIGIN = "witness-test.tidegate.test/log"
@@ -354,9 +358,10 @@ def test_verify_requires_the_cosignature(state: Path, log: Log, tmp_path: Path) 
 
     report = verify_ledger(fixture.store, fixture.trust, witness_keys=[witness])
     assert [f.reason for f in report.failures] == [WITNESS_MISSING]
-    assert "the ledger's latest checkpoint (size 6) carries no cosignature" in (
+    assert "no checkpoint of the ledger (the latest has size 6) carries a cosignature" in (
         report.failures[0].detail
     )
+    assert "--add-cosignature" in report.failures[0].detail
     assert "--trusted-checkpoint" in report.failures[0].detail
 
     plain = log.checkpoints[6]
@@ -392,6 +397,107 @@ def test_verify_requires_the_cosignature(state: Path, log: Log, tmp_path: Path) 
         witness_keys=[witness, witness_key(second)],
     )
     assert report.ok, report.failures
+
+
+def test_the_ledger_stores_cosignatures_with_its_checkpoints(
+    state: Path, log: Log, fork: Log, tmp_path: Path
+) -> None:
+    fixture = log.fixture
+    first = cosign(state, log, log.grow(4, "a"))
+    witness = witness_key(state)
+    stored = store_cosignatures(fixture.store, first.cosigned, [witness], source="cosigned4")
+    assert (stored.size, stored.note) == (4, first.cosigned)
+    assert stored.witnesses[0][0] == f"{WITNESS}+{witness.key_hash.hex()}"
+    # The ledger hands the stored note out again, and verify finds the cosignature in it.
+    assert fixture.ledger.checkpoint().note == first.cosigned
+    report = verify_ledger(fixture.store, fixture.trust, witness_keys=[witness])
+    assert report.ok, report.failures
+    assert any("checkpoint of size 4 is cosigned by witness" in n for n in report.notes)
+
+    # The log grows past the witnessed size: still verified, the tail is named as unwitnessed.
+    log.grow(6, "a")
+    report = verify_ledger(fixture.store, fixture.trust, witness_keys=[witness])
+    assert report.ok, report.failures
+    assert any("entries 4..5 are not yet witnessed" in n for n in report.notes)
+
+    # A bare cosignature line (witness cosign's stdout) goes to the latest checkpoint.
+    second = cosign(state, log, log.checkpoints[6], log.proof(4))
+    line = second.signature_line.encode()
+    stored = store_cosignatures(fixture.store, line, [witness])
+    assert (stored.size, stored.note) == (6, second.cosigned)
+    # A second witness's cosignature is added beside the first; re-cosigning replaces a line.
+    other = tmp_path / "w2"
+    init_witness(other, "witness.tidegate.test/w2")
+    both = cosign_checkpoint(other, second.cosigned, log.vkey)
+    store_cosignatures(fixture.store, both.cosigned, [witness_key(other)])
+    again = cosign(state, log, log.checkpoints[6])
+    stored = store_cosignatures(fixture.store, again.cosigned, [witness])
+    lines = stored.note.decode().split("\n\n", 1)[1].splitlines()
+    assert len(lines) == 3 and lines[0].startswith(f"\u2014 {ORIGIN} ")
+    assert lines[1].startswith("\u2014 witness.tidegate.test/w2 ")
+    assert lines[2] == again.signature_line.rstrip("\n")
+    report = verify_ledger(fixture.store, fixture.trust, witness_keys=[witness, witness_key(other)])
+    assert report.ok, report.failures
+
+
+def test_the_ledger_refuses_cosignatures_it_cannot_check(
+    state: Path, log: Log, fork: Log, tmp_path: Path
+) -> None:
+    store = log.fixture.store
+    result = cosign(state, log, log.grow(3, "a"))
+    witness = witness_key(state)
+    with pytest.raises(UsageError, match="--witness-key"):
+        store_cosignatures(store, result.cosigned, [])
+    stranger = tmp_path / "w3"
+    init_witness(stranger, "witness.tidegate.test/w3")
+    with pytest.raises(UsageError, match="carries no cosignature by witness"):
+        store_cosignatures(store, result.cosigned, [witness_key(stranger)])
+    raw = bytearray(result.cosigned)
+    raw[-10] = ord("A") if raw[-10] != ord("A") else ord("B")
+    with pytest.raises(LedgerError, match="does not verify"):
+        store_cosignatures(store, bytes(raw), [witness])
+    # A cosignature of a forked checkpoint of the same size is not this ledger's.
+    fork_state = tmp_path / "w4"
+    init_witness(fork_state, WITNESS)
+    fork_cosigned = cosign_checkpoint(fork_state, fork.grow(3, "b"), fork.vkey).cosigned
+    with pytest.raises(LedgerError, match="not the ledger's"):
+        store_cosignatures(store, fork_cosigned, [witness_key(fork_state)])
+    with pytest.raises(LedgerError, match="no checkpoint of size 9"):
+        store_cosignatures(store, result.signature_line.encode(), [witness], size=9)
+    with pytest.raises(UsageError, match="neither a cosigned checkpoint"):
+        store_cosignatures(store, b"junk", [witness])
+    assert store.checkpoint(3).note == log.checkpoints[3]  # type: ignore[union-attr]
+    # A stored cosignature that was altered afterwards fails verification.
+    store_cosignatures(store, result.cosigned, [witness])
+    with store.write() as tx:
+        assert tx.replace_checkpoint_note(3, result.cosigned, bytes(raw))
+    report = verify_ledger(store, log.fixture.trust, witness_keys=[witness])
+    assert [f.reason for f in report.failures] == [WITNESS_INVALID, WITNESS_MISSING]
+    assert "the ledger's checkpoint of size 3: witness" in report.failures[0].detail
+
+
+def test_bundles_carry_the_cosignature_and_verify_requires_it(
+    state: Path, log: Log, tmp_path: Path
+) -> None:
+    fixture = log.fixture
+    witness = witness_key(state)
+    plain = tmp_path / "plain"
+    log.grow(5, "a")
+    export_bundle(fixture.ledger, fixture.trust, plain)
+    report = verify_bundle(plain, fixture.trust, witness_keys=[witness])
+    assert [(f.reason, f.path) for f in report.failures] == [(WITNESS_MISSING, "checkpoint")]
+    assert "--add-cosignature" in report.failures[0].detail
+    store_cosignatures(fixture.store, cosign(state, log, log.checkpoints[5]).cosigned, [witness])
+    cosigned = tmp_path / "cosigned"
+    export_bundle(fixture.ledger, fixture.trust, cosigned)
+    report = verify_bundle(cosigned, fixture.trust, witness_keys=[witness])
+    assert report.ok, report.failures
+    assert any("the bundle's checkpoint is cosigned by witness" in n for n in report.notes)
+    # Stripping the cosignature from the bundle's checkpoint is named.
+    note = (cosigned / "checkpoint").read_bytes()
+    (cosigned / "checkpoint").write_bytes(note[: note.rindex("\u2014 ".encode())])
+    report = verify_bundle(cosigned, fixture.trust, witness_keys=[witness])
+    assert (WITNESS_MISSING, "checkpoint") in {(f.reason, f.path) for f in report.failures}
 
 
 def test_verify_of_an_empty_ledger_with_a_witness_key(state: Path, log: Log) -> None:
@@ -509,6 +615,33 @@ def test_cli_witness_flow(cli: Cli, tmp_path: Path) -> None:
     code, out, _ = cli("ledger", "verify", "--trusted-checkpoint", "cp7", "--witness-key", "w.vkey")
     assert code == 1
     assert "witness-missing" in out
+
+    # Given back to the ledger, the cosignature is kept with its checkpoint: verify finds it,
+    # `ledger checkpoint` prints it, exports carry it and bundle verification requires it.
+    code, _, err = cli("ledger", "checkpoint", "--add-cosignature", "cosigned7")
+    assert code == 2 and "--witness-key" in err
+    code, out, err = cli(
+        "ledger", "checkpoint", "--add-cosignature", "cosigned7", "--witness-key", "w.vkey"
+    )
+    assert code == 0, err
+    assert out.encode() == Path("cosigned7").read_bytes()
+    assert "stored the cosignature by witness witness.example/w1+" in err
+    code, out, err = cli("ledger", "verify", "--witness-key", "w.vkey")
+    assert code == 0, out + err
+    assert "checkpoint of size 7 is cosigned by witness witness.example/w1+" in out
+    assert cli("ledger", "checkpoint", "--out", "again")[0] == 0
+    assert Path("again").read_bytes() == Path("cosigned7").read_bytes()
+    assert cli("ledger", "export", "--out", "bundle")[0] == 0
+    args = ("ledger", "verify", "--bundle", "bundle", "--pubkey", "log.vkey")
+    code, out, err = cli(*args, "--witness-key", "w.vkey")
+    assert code == 0, out + err
+    assert "the bundle's checkpoint is cosigned by witness witness.example/w1+" in out
+    Path("w2").mkdir()
+    code, other, _ = cli("witness", "init", "--state", "w2/s", "--name", "witness.example/w2")
+    Path("w2.vkey").write_text(other)
+    code, out, _ = cli(*args, "--witness-key", "w.vkey", "--witness-key", "w2.vkey")
+    assert code == 1
+    assert "witness-missing" in out and "witness.example/w2+" in out
 
 
 def test_cli_usage_errors_exit_2(cli: Cli, tmp_path: Path) -> None:

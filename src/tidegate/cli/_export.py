@@ -19,6 +19,7 @@ from tidegate.ledger.trust import load_trust
 
 if TYPE_CHECKING:
     from tidegate.ledger.bundle import BundleReport
+    from tidegate.ledger.report import Report
 
 MAX_SMALL_FILE = 64 * 1024
 
@@ -156,16 +157,47 @@ def export(
     emit(str(out))
 
 
-def render_bundle_report(report: BundleReport) -> str:
-    """Return the human-readable bundle verification report."""
-    from tidegate.ledger.bundle import bundle_failure_order
+def verdict_suffix(report: Report, *, strict: bool) -> str:
+    """What to add to an intact report's first line when there are findings."""
+    if report.complete:
+        return ""
+    count = len(report.findings)
+    return (
+        f"; FAILED with --strict: {count} completeness finding(s)"
+        if strict
+        else f" ({count} completeness finding(s), see below)"
+    )
 
+
+def findings_lines(report: Report, *, strict: bool) -> list[str]:
+    """Return the completeness section of a verification report."""
+    counts = report.completeness
+    lines = [
+        f"  completeness: {counts.get('runs_started', 0)} runs started, "
+        f"{counts.get('runs_finished', 0)} finished; {counts.get('decisions', 0)} decisions "
+        f"({counts.get('decision_inputs_purged', 0)} inputs purged); "
+        f"{counts.get('approvals', 0)} approvals; {counts.get('waivers', 0)} waivers "
+        f"against {counts.get('policies_loaded', 0)} recorded policies"
+    ]
+    if report.complete:
+        lines.append("  no completeness findings")
+        return lines
+    truncated = " (truncated)" if report.findings_truncated else ""
+    effect = "--strict: they fail the verification" if strict else "not failures; --strict fails"
+    lines.append(f"  {len(report.findings)} completeness findings{truncated} ({effect}):")
+    for finding in report.sorted_findings()[:20]:
+        lines.append(f"    entry {finding.seq}: {finding.code}: {finding.detail}")
+    return lines
+
+
+def render_bundle_report(report: BundleReport, *, strict: bool = False) -> str:
+    """Return the human-readable bundle verification report."""
     lines: list[str] = []
     first = report.first_failure
     if first is None:
         lines.append(
             f"bundle verified: {report.directory}: log {report.origin}, {report.size} entries, "
-            f"root {report.root_hash.hex()}"
+            f"root {report.root_hash.hex()}{verdict_suffix(report, strict=strict)}"
         )
     else:
         where = f"entry {first.seq}" if first.seq is not None else "the bundle"
@@ -201,12 +233,13 @@ def render_bundle_report(report: BundleReport) -> str:
         )
     if report.trusted_checkpoint_size is not None:
         lines.append(f"  trusted checkpoint of size {report.trusted_checkpoint_size} checked")
+    lines += findings_lines(report, strict=strict)
     for note in report.notes:
         lines.append(f"  note: {note}")
     if first is not None:
         truncated = " (truncated)" if report.failures_truncated else ""
         lines.append(f"  {len(report.failures)} failures{truncated}:")
-        for failure in sorted(report.failures, key=bundle_failure_order)[:20]:
+        for failure in report.sorted_failures()[:20]:
             where = f"entry {failure.seq}" if failure.seq is not None else "bundle"
             in_file = f" {failure.path}" if failure.path else ""
             lines.append(f"    {where}{in_file}: {failure.reason}: {failure.detail}")
@@ -221,9 +254,15 @@ def run_bundle_verify(
     trusted_checkpoint: Path | None,
     output: str,
     workers: int | None,
+    witness_keys: Sequence[Path] = (),
+    strict: bool = False,
 ) -> NoReturn:
-    """Verify a bundle and print the report; exit 0 verified, 1 failed (usage errors raise)."""
+    """Verify a bundle and print the report; exit 0 verified, 1 failed (usage errors raise).
+
+    With ``strict``, completeness findings fail it too.
+    """
     from tidegate.ledger.bundle import pubkey_trust, verify_bundle
+    from tidegate.ledger.witness import load_witness_key
 
     if pubkey and trust is not None:
         raise UsageError("give --pubkey or --trust, not both")
@@ -237,12 +276,21 @@ def run_bundle_verify(
     kept = None
     if trusted_checkpoint is not None:
         kept = read_input(str(trusted_checkpoint), "trusted checkpoint", MAX_SMALL_FILE)
+    witnesses = [
+        load_witness_key(read_input(str(p), "witness key", MAX_SMALL_FILE), source=str(p))
+        for p in witness_keys
+    ]
     with _progress("verifying bundle") as advance:
         report = verify_bundle(
-            bundle, policy, trusted_checkpoint=kept, workers=workers, progress=advance
+            bundle,
+            policy,
+            trusted_checkpoint=kept,
+            workers=workers,
+            progress=advance,
+            witness_keys=witnesses,
         )
     if output == ReportFormat.json.value:
-        emit(json.dumps(report.as_json(), indent=2))
+        emit(json.dumps({**report.as_json(), "strict": strict}, indent=2))
     else:
-        emit(render_bundle_report(report))
-    raise typer.Exit(0 if report.ok else 1)
+        emit(render_bundle_report(report, strict=strict))
+    raise typer.Exit(0 if report.passed(strict=strict) else 1)

@@ -14,7 +14,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from tidegate.cli._console import emit, emit_bytes, is_interactive, read_input, say, stderr
-from tidegate.cli._export import run_bundle_verify
+from tidegate.cli._export import findings_lines, run_bundle_verify, verdict_suffix
 from tidegate.cli._state import state
 from tidegate.config import ENV_ACTOR
 from tidegate.errors import FormatError, TidegateError, UsageError
@@ -25,7 +25,7 @@ from tidegate.ledger.log import AppendRequest, Ledger, read_entry
 from tidegate.ledger.note import open_checkpoint
 from tidegate.ledger.proof import parse_consistency_proof
 from tidegate.ledger.trust import load_trust
-from tidegate.ledger.verify import VerifyReport, failure_order, verify_ledger
+from tidegate.ledger.verify import VerifyReport, verify_ledger
 from tidegate.ledger.witness import load_witness_key
 
 app = typer.Typer(help="Append to, inspect, prove and verify the ledger.", no_args_is_help=True)
@@ -197,16 +197,76 @@ def checkpoint(
         Path | None,
         typer.Option("--out", "-o", help="Write the checkpoint here instead of stdout."),
     ] = None,
+    add_cosignature: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="Instead of signing, store a witness's cosignature: the cosigned checkpoint "
+            "(`witness cosign -o`) or its cosignature line (- for stdin).",
+        ),
+    ] = None,
+    witness_key: Annotated[
+        list[Path] | None,
+        typer.Option(
+            metavar="FILE",
+            help="With --add-cosignature: the witness's verifier key; its cosignature must "
+            "verify (repeatable).",
+        ),
+    ] = None,
+    size: Annotated[
+        int | None,
+        typer.Option(
+            help="With --add-cosignature of a bare line: the checkpoint's size (default: the "
+            "latest).",
+            min=0,
+        ),
+    ] = None,
 ) -> None:
-    """Sign a C2SP checkpoint of the current tree, store it and print it."""
-    with _ledger(ctx, writable=True) as ledger:
-        signed = ledger.checkpoint()
-    if out is None:
-        emit_bytes(signed.note)
+    """Sign a C2SP checkpoint of the current tree, store it and print it (with its cosignatures).
+
+    With --add-cosignature, store a witness's cosignature with the checkpoint it cosigns, so
+    `verify --witness-key` and exports carry it; prints the cosigned checkpoint.
+    """
+    if add_cosignature is None:
+        if witness_key or size is not None:
+            raise UsageError("--witness-key and --size go with --add-cosignature")
+        with _ledger(ctx, writable=True) as ledger:
+            signed = ledger.checkpoint()
+        note, cp_size, root = signed.note, signed.checkpoint.size, signed.checkpoint.root_hash
+        say(f"checkpoint of size {cp_size}, root {root.hex()}")
     else:
-        out.write_bytes(signed.note)
+        note = _add_cosignature(ctx, add_cosignature, witness_key or [], size)
+    if out is None:
+        emit_bytes(note)
+    else:
+        out.write_bytes(note)
         emit(str(out))
-    say(f"checkpoint of size {signed.checkpoint.size}, root {signed.checkpoint.root_hash.hex()}")
+
+
+def _add_cosignature(
+    ctx: typer.Context, source: Path, witness_keys: list[Path], size: int | None
+) -> bytes:
+    """Store the cosignatures in ``source`` with their checkpoint; return the stored note."""
+    from tidegate.ledger.witness import store_cosignatures
+
+    if not witness_keys:
+        raise UsageError("give the witness's verifier key with --witness-key FILE")
+    witnesses = [
+        load_witness_key(read_input(str(p), "witness key", 64 * 1024), source=str(p))
+        for p in witness_keys
+    ]
+    data = read_input(str(source), "cosignature", 64 * 1024)
+    label = "stdin" if str(source) == "-" else str(source)
+    store = open_store(state(ctx).settings())
+    try:
+        stored = store_cosignatures(store, data, witnesses, size=size, source=label)
+    finally:
+        store.close()
+    for witness, stamp in stored.witnesses:
+        say(
+            f"stored the cosignature by witness {witness} (time {stamp}) with checkpoint {stored.size}"
+        )
+    return stored.note
 
 
 @app.command()
@@ -257,10 +317,13 @@ def consistency(
     emit(str(out))
 
 
-def _render_report(report: VerifyReport) -> str:
+def _render_report(report: VerifyReport, *, strict: bool) -> str:
     lines: list[str] = []
     if report.ok:
-        lines.append(f"ledger intact: {report.size} entries, root {report.root_hash.hex()}")
+        lines.append(
+            f"ledger intact: {report.size} entries, root {report.root_hash.hex()}"
+            f"{verdict_suffix(report, strict=strict)}"
+        )
     else:
         first = report.first_failure
         assert first is not None
@@ -275,13 +338,14 @@ def _render_report(report: VerifyReport) -> str:
     if report.trusted_checkpoint_size is not None:
         lines.append(f"  trusted checkpoint of size {report.trusted_checkpoint_size} checked")
     lines.append(f"  {report.blobs_checked} blobs checked, {report.blobs_purged} purged")
+    lines += findings_lines(report, strict=strict)
     for note in report.notes:
         lines.append(f"  note: {note}")
     if not report.ok:
         lines.append(
             f"  {len(report.failures)} failures{' (truncated)' if report.failures_truncated else ''}:"
         )
-        for failure in sorted(report.failures, key=failure_order)[:20]:
+        for failure in report.sorted_failures()[:20]:
             where = f"entry {failure.seq}" if failure.seq is not None else "ledger"
             lines.append(f"    {where}: {failure.reason}: {failure.detail}")
     return "\n".join(lines)
@@ -312,8 +376,8 @@ def verify(
         list[Path] | None,
         typer.Option(
             metavar="FILE",
-            help="Require a cosignature by this witness (its vkey) on the trusted, else the "
-            "latest, checkpoint; repeatable.",
+            help="Require a cosignature by this witness (its vkey) on the trusted checkpoint, "
+            "else on a stored one (with --bundle: on the bundle's checkpoint); repeatable.",
         ),
     ] = None,
     bundle: Annotated[
@@ -324,13 +388,22 @@ def verify(
             "(no .tidegate needed; give --pubkey or --trust).",
         ),
     ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Also fail (exit 1) on completeness findings: unfinished runs, decisions "
+            "without their input, dangling approvals, waivers of unknown rules.",
+        ),
+    ] = False,
 ) -> None:
-    """Verify every entry, signature, link, blob and checkpoint. Exit 0 intact, 1 failed, 2 usage."""
+    """Verify every entry, signature, link, blob and checkpoint, and report completeness findings.
+
+    Exit 0 intact, 1 failed (with --strict also: a completeness finding), 2 usage.
+    """
     if pubkey and trust is not None:
         raise UsageError("give --pubkey or --trust, not both")
     if bundle is not None:
-        if witness_key:
-            raise UsageError("--witness-key is not supported with --bundle yet")
         run_bundle_verify(
             bundle,
             pubkey=pubkey,
@@ -338,6 +411,8 @@ def verify(
             trusted_checkpoint=trusted_checkpoint,
             output=output.value,
             workers=workers,
+            witness_keys=witness_key or (),
+            strict=strict,
         )
     witnesses = [
         load_witness_key(read_input(str(p), "witness key", 64 * 1024), source=str(p))
@@ -388,7 +463,7 @@ def verify(
     finally:
         store.close()
     if output is TextOrJson.json:
-        emit(json.dumps(report.as_json(), indent=2))
+        emit(json.dumps({**report.as_json(), "strict": strict}, indent=2))
     else:
-        emit(_render_report(report))
-    raise typer.Exit(0 if report.ok else 1)
+        emit(_render_report(report, strict=strict))
+    raise typer.Exit(0 if report.passed(strict=strict) else 1)

@@ -13,9 +13,10 @@ from tidegate.ledger.proof import (
     parse_consistency_proof,
     parse_inclusion_proof,
 )
+from tidegate.ledger.report import Failure, Finding
 from tidegate.ledger.store import LedgerStore
 from tidegate.ledger.trust import TrustedKey, TrustPolicy, load_trust
-from tidegate.ledger.verify import Failure, VerifyReport, verify_ledger
+from tidegate.ledger.verify import VerifyReport, verify_ledger
 
 __all__ = [
     "AppendRequest",
@@ -24,6 +25,7 @@ __all__ = [
     "Checkpoint",
     "ConsistencyProofFile",
     "Failure",
+    "Finding",
     "InclusionProofFile",
     "Ledger",
     "LedgerStore",

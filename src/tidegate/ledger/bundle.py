@@ -22,12 +22,20 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from multiprocessing import get_context
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, ClassVar, NamedTuple
 
 from tidegate.errors import ConfigError, FormatError, UsageError
 from tidegate.ledger import verify as _verify
+from tidegate.ledger.completeness import (
+    INPUT_MISSING,
+    INPUT_NO_CONTENT,
+    INPUT_OK,
+    INPUT_UNKNOWN,
+    Completeness,
+)
 from tidegate.ledger.export import (
     BUNDLE_FORMAT,
     CHECKPOINT,
@@ -67,7 +75,9 @@ from tidegate.ledger.note import (
     parse_note,
 )
 from tidegate.ledger.proof import parse_consistency_proof, parse_inclusion_proof
+from tidegate.ledger.report import Failure, Report
 from tidegate.ledger.tiles import (
+    MAX_BUNDLE_ENTRY,
     TILE_HEIGHT,
     TILE_WIDTH,
     Tile,
@@ -119,12 +129,13 @@ BUNDLE_ORDER = (
     _verify.NOT_AN_EXTENSION,
     _verify.ROOT_MISMATCH,
     CONSISTENCY_INVALID,
+    _verify.WITNESS_MISSING,
+    _verify.WITNESS_INVALID,
     FILE_MISMATCH,
     FILE_UNLISTED,
 )
 """Failure reasons from cause to consequence: at one entry, the earliest listed is reported first."""
 
-_MAX_FAILURES = 1000
 _MAX_LISTED = 1000
 _MAX_VALUE_CHARS = 4 * 1024 * 1024
 _BATCH = 2000
@@ -146,21 +157,11 @@ BundleProgress = Callable[[int, int], None]
 """Called with (log entries checked, entries in the log) as verification advances."""
 
 
-@dataclass(frozen=True)
-class BundleFailure:
-    """One failure: the entry (if any), the bundle file (if any), a stable reason, a detail."""
-
-    seq: int | None
-    path: str | None
-    reason: str
-    detail: str
-
-    def as_json(self) -> dict[str, Any]:
-        """Return the failure as a JSON object."""
-        return {"seq": self.seq, "path": self.path, "reason": self.reason, "detail": self.detail}
+BundleFailure = Failure
+"""A bundle failure: a `Failure` whose ``path`` names the bundle file at fault (if any)."""
 
 
-def bundle_failure_order(failure: BundleFailure) -> tuple[int, int, int, str]:
+def bundle_failure_order(failure: Failure) -> tuple[int, int, int, str]:
     """Sort key: failures at entries by sequence number and cause, then bundle-wide ones."""
     return (
         failure.seq is None,
@@ -171,55 +172,36 @@ def bundle_failure_order(failure: BundleFailure) -> tuple[int, int, int, str]:
 
 
 @dataclass
-class BundleReport:
+class BundleReport(Report):
     """What `ledger verify --bundle` checked and found."""
 
     directory: str
-    origin: str = ""
-    size: int = 0
-    root_hash: bytes = b""
     manifest_sha256: str = ""
     selection: str = ""
     windows_enforced: bool = False
     checkpoint_verified: bool = False
     entries_checked: int = 0
     entries_exported: int = 0
-    signatures_checked: int = 0
-    keys_used: dict[str, int] = field(default_factory=dict)
     proofs_checked: int = 0
     tiles_checked: int = 0
     entry_bundles_checked: int = 0
-    blobs_checked: int = 0
-    blobs_purged: int = 0
     purged: list[dict[str, Any]] = field(default_factory=list)
     files_checked: int = 0
     statements_checked: int = 0
     previous_checkpoint_size: int | None = None
-    trusted_checkpoint_size: int | None = None
-    failures: list[BundleFailure] = field(default_factory=list)
-    failures_truncated: bool = False
-    notes: list[str] = field(default_factory=list)
 
-    @property
-    def ok(self) -> bool:
-        """Whether the bundle verified with no failure."""
-        return not self.failures
+    with_paths: ClassVar[bool] = True
 
-    @property
-    def first_failure(self) -> BundleFailure | None:
-        """The failure at the lowest sequence number and earliest cause (bundle-wide ones last)."""
-        return min(self.failures, key=bundle_failure_order) if self.failures else None
+    def failure_key(self, failure: Failure) -> tuple[Any, ...]:
+        """Sort key: failures at entries by sequence number and cause, then bundle-wide ones."""
+        return bundle_failure_order(failure)
 
     def fail(self, seq: int | None, path: str | None, reason: str, detail: str) -> None:
         """Record a failure (the list is capped; the first ones are kept)."""
-        if len(self.failures) >= _MAX_FAILURES:
-            self.failures_truncated = True
-            return
-        self.failures.append(BundleFailure(seq, path, reason, detail))
+        self.add_failure(Failure(seq, reason, detail, path))
 
     def as_json(self) -> dict[str, Any]:
         """Return the report as a JSON object (the `--format json` output)."""
-        first = self.first_failure
         return {
             "ok": self.ok,
             "directory": self.directory,
@@ -244,10 +226,7 @@ class BundleReport:
             "statements_checked": self.statements_checked,
             "previous_checkpoint_size": self.previous_checkpoint_size,
             "trusted_checkpoint_size": self.trusted_checkpoint_size,
-            "first_failure": first.as_json() if first else None,
-            "failures": [f.as_json() for f in sorted(self.failures, key=bundle_failure_order)],
-            "failures_truncated": self.failures_truncated,
-            "notes": self.notes,
+            **self.verdict_json(),
         }
 
 
@@ -572,6 +551,11 @@ class _Files:
         self.db.execute(
             "INSERT INTO purged_claim VALUES (?, ?, ?, ?)", (digest, seq, size, purged_at)
         )
+
+    def purge_recorded(self, digest: str) -> bool:
+        """Whether a signed `retention.purge` note of the log records ``digest`` as purged."""
+        row = self.db.execute("SELECT 1 FROM purge_record WHERE digest = ?", (digest,)).fetchone()
+        return row is not None
 
     def record_purges(self, digests: Sequence[str]) -> None:
         """Note blob digests that a signed `retention.purge` note of the log records as purged."""
@@ -1091,6 +1075,7 @@ class _Verifier:
             for seq in range(first, first + tile.width):
                 entries.append(self.files.read(entry_path(seq)))
                 chunk.sources[seq] = entry_path(seq)
+            self._check_omission(first, bundle, entries)
         elif data is None:
             report.fail(
                 first,
@@ -1113,6 +1098,78 @@ class _Verifier:
                 continue
             leaf = leaves[offset] if leaves is not None else hash_leaf(envelope)
             chunk.rows.append((first + offset, leaf, envelope))
+
+    def _check_omission(self, first: int, bundle: str, entries: Sequence[bytes | None]) -> None:
+        """Refuse an entry bundle left out without the one reason SPEC 14.1 allows.
+
+        The manifest is the exporter's word: an omitted bundle is accepted only if one of its
+        entries, read from entries/ and checked against the tiles like any other, is too long
+        for tlog-tiles. Otherwise standard tools lose that range for no reason (or to hide it).
+        """
+        if any(e is None for e in entries):
+            return  # the missing entries are failures already; the reason cannot be judged
+        longest = max((len(e) for e in entries if e is not None), default=0)
+        if longest > MAX_BUNDLE_ENTRY:
+            return
+        self.report.fail(
+            first,
+            bundle,
+            FILE_MISSING,
+            f"entry bundle {bundle} is listed as omitted, but none of entries "
+            f"{first}..{first + len(entries) - 1} is over {MAX_BUNDLE_ENTRY} bytes (the longest "
+            f"is {longest}): the bundle was needed and left out",
+        )
+
+    def input_state(self, chunk: _Chunk) -> Callable[[int, str], str]:
+        """How a decision's input blob stands in the bundle (only exported entries have blobs)."""
+
+        def state(seq: int, digest: str) -> str:
+            if not chunk.exported.get(seq, False):
+                return INPUT_UNKNOWN
+            path = blob_path(digest)
+            if self.files.purged(path)[0]:
+                return INPUT_NO_CONTENT
+            intact = self.blob_cache.get(digest)
+            if intact is None:
+                intact = (self.root / path).is_file()
+            return INPUT_OK if intact else INPUT_MISSING
+
+        return state
+
+    def blob_text(self, digest: str) -> bytes | None:
+        """Return an exported blob's bytes if present and intact (a policy file, for waivers)."""
+        path = blob_path(digest)
+        if not _HEX64_RE.fullmatch(digest) or not self.files.listed(path):
+            return None
+        if self.files.purged(path)[0]:
+            return None
+        data = self.files.read(path)
+        if data is None or hashlib.sha256(data).hexdigest() != digest:
+            return None
+        return data
+
+    def check_witnesses(self, witnesses: Sequence[NoteVerifier]) -> None:
+        """Require the bundle's checkpoint to carry a valid cosignature by each witness."""
+        if not self.note:
+            for witness in witnesses:
+                self.report.fail(
+                    None,
+                    CHECKPOINT,
+                    _verify.WITNESS_MISSING,
+                    f"the bundle has no checkpoint for witness "
+                    f"{witness.name}+{witness.key_hash.hex()} to have cosigned",
+                )
+            return
+        failures, notes = _verify.cosignature_failures(
+            self.note,
+            f"the bundle's {CHECKPOINT}",
+            witnesses,
+            hint=" (cosign the ledger's checkpoint, store the cosignature with `tidegate ledger "
+            "checkpoint --add-cosignature`, then export again)",
+        )
+        for reason, detail in failures:
+            self.report.fail(None, CHECKPOINT, reason, detail)
+        self.report.notes += notes
 
     def read_tile(self, tile: Tile, seq: int) -> list[bytes] | None:
         """Return a tile's hashes, or None (reported) if it is missing or malformed."""
@@ -1212,6 +1269,16 @@ class _Verifier:
             self.exported_entry(
                 fact, chunk.sources.get(fact.seq), selected=chunk.exported.get(fact.seq, False)
             )
+        for seq, selected in chunk.exported.items():
+            # Unselected entry files exist only to stand in for an omitted entry bundle.
+            if not selected and seq < self.size and chunk.sources.get(seq) != entry_path(seq):
+                self.report.fail(
+                    seq,
+                    entry_path(seq),
+                    SELECTION_MISMATCH,
+                    f"{entry_path(seq)} is listed as not selected, but its entry bundle "
+                    f"{tile_of(0, seq, self.size).bundle_path()} was not left out",
+                )
         if self.selection is None or not self.files.manifest_ok:
             return
         log = {seq: envelope for seq, _, envelope in chunk.rows}
@@ -1365,12 +1432,15 @@ def verify_bundle(
     trusted_checkpoint: bytes | None = None,
     workers: int | None = None,
     progress: BundleProgress | None = None,
+    witness_keys: Sequence[NoteVerifier] = (),
+    now: datetime | None = None,
 ) -> BundleReport:
     """Verify the evidence bundle in ``directory`` with ``trust`` (the auditor's keys).
 
-    MUST use nothing outside the directory but ``trust`` and ``trusted_checkpoint``, MUST NOT
-    stop at the first failure (failures are capped at 1000), and MUST report a purged blob as
-    purged, not as a failure.
+    MUST use nothing outside the directory but ``trust``, ``trusted_checkpoint`` and
+    ``witness_keys`` (whose cosignatures the bundle's checkpoint MUST carry), MUST NOT stop at
+    the first failure (failures are capped at 1000), and MUST report a purged blob as purged,
+    not as a failure. Completeness findings go to ``findings``, measured from ``now``.
     """
     if not directory.is_dir():
         raise UsageError(f"bundle {directory} is not a directory")
@@ -1379,8 +1449,10 @@ def verify_bundle(
     )
     with tempfile.TemporaryDirectory(prefix="tidegate-bundle-") as scratch:
         files = _Files(directory, report, Path(scratch))
+        verifier = _Verifier(directory, trust, report, files)
+        story = Completeness(report, now if now is not None else datetime.now(UTC))
         try:
-            _run(_Verifier(directory, trust, report, files), trusted_checkpoint, workers, progress)
+            _run(verifier, story, trusted_checkpoint, witness_keys, workers, progress)
         finally:
             files.close()
     return report
@@ -1388,7 +1460,9 @@ def verify_bundle(
 
 def _run(
     verifier: _Verifier,
+    story: Completeness,
     trusted_data: bytes | None,
+    witness_keys: Sequence[NoteVerifier],
     workers: int | None,
     progress: BundleProgress | None,
 ) -> None:
@@ -1400,6 +1474,8 @@ def _run(
         )
     files.scan()
     verifier.load_checkpoint()
+    if witness_keys:
+        verifier.check_witnesses(witness_keys)
     verifier.load_trust_file()
     trusted = verifier.trusted(trusted_data)
     verifier.consistency()
@@ -1411,9 +1487,10 @@ def _run(
         # A line is read per exported entry as they go; the manifest check hashes the file.
         verifier.statements = open(verifier.root / STATEMENTS, "rb")  # noqa: SIM115
     try:
-        _log_pass(verifier, chain, vreport, workers, progress)
+        _log_pass(verifier, chain, vreport, story, workers, progress)
     finally:
         verifier.close_statements()
+    story.finish(purged=files.purge_recorded, policy_text=verifier.blob_text)
     verifier.absorb(_Chunk(0, 0), vreport)
     report.signatures_checked = vreport.signatures_checked
     report.keys_used = vreport.keys_used
@@ -1444,6 +1521,7 @@ def _log_pass(
     verifier: _Verifier,
     chain: _verify.Chain,
     vreport: _verify.VerifyReport,
+    story: Completeness,
     workers: int | None,
     progress: BundleProgress | None,
 ) -> None:
@@ -1457,6 +1535,8 @@ def _log_pass(
             chain.feed(check)
             if check.purge_records:
                 verifier.files.record_purges(check.purge_records)
+            if check.facts is not None:
+                story.feed(check.row_seq, check.kind, check.time, check.facts)
         if not chain.has_gap:
             bad = [
                 f.seq
@@ -1467,6 +1547,8 @@ def _log_pass(
         chain.created = []
         verifier.absorb(chunk, vreport)
         verifier.check_exported(chunk, checks, facts)
+        if story.pending_inputs:
+            story.settle_inputs(verifier.input_state(chunk))
         verifier.report.entries_checked += len(checks)
         if progress is not None:
             progress(chunk.stop, verifier.size)

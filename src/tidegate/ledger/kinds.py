@@ -14,6 +14,9 @@ GATE_DECISION = "gate.decision"
 GATE_APPROVAL = "gate.approval"
 GATE_WAIVER = "gate.waiver"
 POLICY_LOADED = "policy.loaded"
+RUN_STARTED = "run.started"
+RUN_FINISHED = "run.finished"
+"""Run kinds come with the sandbox; verify's completeness checks already pair them by run_id."""
 
 KIND_SCHEMAS: Mapping[str, str] = {
     NOTE: "ledger/note",

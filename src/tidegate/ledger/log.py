@@ -32,7 +32,7 @@ from tidegate.ledger.merkle import (
     nodes_for_spans,
     span_nodes,
 )
-from tidegate.ledger.note import Checkpoint, sign_note
+from tidegate.ledger.note import Checkpoint, parse_note, sign_note
 from tidegate.ledger.proof import ConsistencyProofFile, InclusionProofFile
 from tidegate.ledger.store import LedgerStore, StoredCheckpoint, StoredEntry, WriteTransaction
 
@@ -231,7 +231,10 @@ class Ledger:
         return hash_spans(spans, self._fetch(nodes_for_spans(spans)))
 
     def checkpoint(self) -> SignedCheckpoint:
-        """Sign and store a checkpoint of the current tree (reused if the size has one)."""
+        """Sign and store a checkpoint of the current tree (reused if the size has one).
+
+        A reused checkpoint is returned as stored, with the witness cosignatures added to it.
+        """
         signer = self._require_signer()
         with self.store.write() as tx:
             size, _ = tx.head()
@@ -242,6 +245,9 @@ class Ledger:
             tx.insert_checkpoint(
                 {"size": size, "root_hash": body.root_hash, "note": note, "created": self.clock()}
             )
+            stored = tx.checkpoint_note(size)
+        if stored is not None and _note_text(stored) == body.text().encode():
+            return SignedCheckpoint(body, stored)
         return SignedCheckpoint(body, note)
 
     def latest_checkpoint(self) -> StoredCheckpoint | None:
@@ -283,3 +289,11 @@ def read_entry(store: LedgerStore, seq: int) -> tuple[StoredEntry, ParsedEntry]:
         raise LedgerError(
             f"entry {seq} is malformed: {exc.message}", hint="run `tidegate ledger verify`"
         ) from exc
+
+
+def _note_text(note: bytes) -> bytes | None:
+    """Return a stored note's signed text, or None if it does not parse."""
+    try:
+        return parse_note(note).text
+    except FormatError:
+        return None

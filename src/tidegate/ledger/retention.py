@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from tidegate._time import format_time, parse_time
-from tidegate.config import RetentionSettings
 from tidegate.errors import FormatError, LedgerError, StoreError, UsageError
 from tidegate.ledger.entry import parse_entry
 from tidegate.ledger.kinds import NOTE, PURGE_CATEGORY
@@ -23,6 +22,22 @@ from tidegate.ledger.store import BlobState, LedgerStore
 MAX_BLOBS_PER_NOTE = 1000
 """One purge note lists at most this many digests (the note schema's ``refs`` limit)."""
 _SCAN_CHUNK = 2000
+
+
+class RetentionPeriods(Protocol):
+    """How long blob contents are kept, per entry kind (the caller's settings, passed in).
+
+    The ledger does not read configuration: `tidegate.config.RetentionSettings` (the
+    ``[retention]`` table) is one implementation, a test or another host can bring its own.
+    """
+
+    def days_for(self, kind: str) -> int | None:
+        """Return the retention period of ``kind`` in days, or None to keep its blobs forever."""
+        ...
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the periods as a JSON object (recorded in purge notes)."""
+        ...
 
 
 def parse_before(text: str) -> datetime:
@@ -43,7 +58,7 @@ class Criteria:
 
     before: datetime
     now: datetime
-    retention: RetentionSettings
+    retention: RetentionPeriods
     kinds: frozenset[str] | None = None
     ignore_retention: bool = False
 
@@ -227,7 +242,7 @@ def purge_notes(plan: PurgePlan, blobs: Sequence[PurgeBlob]) -> list[AppendReque
 
 def criteria_for(
     ledger: Ledger,
-    retention: RetentionSettings,
+    retention: RetentionPeriods,
     *,
     before: datetime,
     kinds: Iterable[str] | None = None,
@@ -274,7 +289,7 @@ def apply_purge(ledger: Ledger, plan: PurgePlan) -> PurgeResult:
 
 def purge(
     ledger: Ledger,
-    retention: RetentionSettings,
+    retention: RetentionPeriods,
     *,
     before: datetime,
     kinds: Iterable[str] | None = None,

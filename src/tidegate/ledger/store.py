@@ -254,6 +254,24 @@ class WriteTransaction:
             (row["size"], row["root_hash"], row["note"], row["created"]),
         )
 
+    def checkpoint_note(self, size: int) -> bytes | None:
+        """Return the stored note of the checkpoint of ``size`` (with any cosignatures)."""
+        self._cursor.execute(f"SELECT note FROM checkpoint WHERE size = {self._ph}", (size,))
+        row = self._cursor.fetchone()
+        return None if row is None else bytes(row[0])
+
+    def replace_checkpoint_note(self, size: int, old: bytes, new: bytes) -> bool:
+        """Replace a checkpoint's note if it is still ``old``; return whether it was.
+
+        Only cosignature lines are ever added this way: callers keep the signed text and the
+        log's own signature lines byte for byte.
+        """
+        ph = self._ph
+        self._cursor.execute(
+            f"UPDATE checkpoint SET note = {ph} WHERE size = {ph} AND note = {ph}", (new, size, old)
+        )
+        return int(self._cursor.rowcount) == 1
+
 
 def _fetch_nodes_raw(cursor: Any, placeholder: str, ids: Sequence[NodeId]) -> dict[NodeId, bytes]:
     if not ids:
@@ -545,6 +563,16 @@ class LedgerStore:
             StoredCheckpoint(int(r.size), bytes(r.root_hash), bytes(r.note), r.created)
             for r in rows
         ]
+
+    def checkpoint(self, size: int) -> StoredCheckpoint | None:
+        """Return the checkpoint of ``size``, if one was issued."""
+        with self.read() as conn:
+            r = conn.execute(select(CHECKPOINT).where(CHECKPOINT.c.size == size)).first()
+        return (
+            None
+            if r is None
+            else StoredCheckpoint(int(r.size), bytes(r.root_hash), bytes(r.note), r.created)
+        )
 
     def latest_checkpoint(self) -> StoredCheckpoint | None:
         """Return the checkpoint of the largest size, if any."""

@@ -14,7 +14,7 @@ import hashlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing import get_context
 from typing import Any, NamedTuple
@@ -24,6 +24,14 @@ import nacl.signing
 
 from tidegate._time import parse_time
 from tidegate.errors import FormatError
+from tidegate.ledger.completeness import (
+    INPUT_MISSING,
+    INPUT_NO_CONTENT,
+    INPUT_OK,
+    Completeness,
+    Facts,
+    entry_facts,
+)
 from tidegate.ledger.entry import GENESIS_PREV, parse_entry
 from tidegate.ledger.keys import key_id
 from tidegate.ledger.kinds import KEY_ROTATED, NOTE, PURGE_CATEGORY
@@ -35,7 +43,8 @@ from tidegate.ledger.note import (
     parse_note,
     verify_cosignature,
 )
-from tidegate.ledger.store import LedgerStore
+from tidegate.ledger.report import Failure, Report
+from tidegate.ledger.store import LedgerStore, StoredCheckpoint
 from tidegate.ledger.trust import TrustPolicy
 
 MALFORMED_ENTRY = "malformed-entry"
@@ -84,61 +93,26 @@ CAUSAL_ORDER = (
 PARALLEL_THRESHOLD = 4000
 """Below this many entries, starting worker processes costs more than it saves."""
 _CHUNK = 2000
-_MAX_FAILURES = 1000
 _MAX_LISTED_GAP = 20
 
 
-@dataclass(frozen=True)
-class Failure:
-    """One verification failure: where (sequence number, if any), why (a stable code), detail."""
-
-    seq: int | None
-    reason: str
-    detail: str
-
-    def as_json(self) -> dict[str, Any]:
-        """Return the failure as a JSON object."""
-        return {"seq": self.seq, "reason": self.reason, "detail": self.detail}
-
-
-@dataclass
-class VerifyReport:
+@dataclass(kw_only=True)
+class VerifyReport(Report):
     """What `ledger verify` checked and found."""
 
-    origin: str
-    size: int = 0
-    root_hash: bytes = b""
-    signatures_checked: int = 0
     checkpoints_checked: int = 0
     latest_checkpoint_size: int | None = None
-    trusted_checkpoint_size: int | None = None
-    blobs_checked: int = 0
-    blobs_purged: int = 0
-    keys_used: dict[str, int] = field(default_factory=dict)
-    failures: list[Failure] = field(default_factory=list)
-    failures_truncated: bool = False
-    notes: list[str] = field(default_factory=list)
 
-    @property
-    def ok(self) -> bool:
-        """Whether the ledger verified with no failure."""
-        return not self.failures
-
-    @property
-    def first_failure(self) -> Failure | None:
-        """The failure at the lowest sequence number (ledger-wide failures last)."""
-        return min(self.failures, key=failure_order) if self.failures else None
+    def failure_key(self, failure: Failure) -> tuple[Any, ...]:
+        """Sort key: failures at entries by sequence number and cause, then ledger-wide ones."""
+        return failure_order(failure)
 
     def fail(self, seq: int | None, reason: str, detail: str) -> None:
         """Record a failure (the list is capped; the first ones are kept)."""
-        if len(self.failures) >= _MAX_FAILURES:
-            self.failures_truncated = True
-            return
-        self.failures.append(Failure(seq, reason, detail))
+        self.add_failure(Failure(seq, reason, detail))
 
     def as_json(self) -> dict[str, Any]:
         """Return the report as a JSON object (the `--format json` output)."""
-        first = self.first_failure
         return {
             "ok": self.ok,
             "origin": self.origin,
@@ -151,10 +125,7 @@ class VerifyReport:
             "blobs_checked": self.blobs_checked,
             "blobs_purged": self.blobs_purged,
             "keys_used": self.keys_used,
-            "first_failure": first.as_json() if first else None,
-            "failures": [f.as_json() for f in sorted(self.failures, key=failure_order)],
-            "failures_truncated": self.failures_truncated,
-            "notes": self.notes,
+            **self.verdict_json(),
         }
 
 
@@ -180,6 +151,7 @@ class EntryCheck(NamedTuple):
     rotation: tuple[str, str] | None = None
     blobs: tuple[tuple[str, int], ...] = ()
     purge_records: tuple[str, ...] = ()
+    facts: Facts | None = None
 
 
 _worker_keys: dict[str, nacl.signing.VerifyKey] = {}
@@ -252,6 +224,7 @@ def _check_entry(row_seq: int, stored_leaf: bytes, envelope: bytes) -> EntryChec
         rotation=rotation,
         blobs=tuple((b.sha256, b.size) for b in parsed.blobs),
         purge_records=_purge_records(parsed.kind, parsed.body),
+        facts=entry_facts(parsed.kind, parsed.body, parsed.blobs),
     )
 
 
@@ -429,13 +402,16 @@ def verify_ledger(
     progress: ProgressCallback | None = None,
     check_blobs: bool = True,
     witness_keys: Sequence[NoteVerifier] = (),
+    now: datetime | None = None,
 ) -> VerifyReport:
     """Verify the ledger in ``store`` against ``trust``; return the full report.
 
     MUST NOT stop at the first failure of an entry (all are reported, capped at 1000), and
     MUST report a trusted checkpoint that the ledger does not extend as ``not-an-extension``.
-    With ``witness_keys`` (cosignature verifiers), the trusted checkpoint, or else the latest
-    stored one, MUST carry a valid cosignature by each (``witness-missing``/``witness-invalid``).
+    With ``witness_keys`` (cosignature verifiers), the trusted checkpoint, or else a stored
+    one, MUST carry a valid cosignature by each (``witness-missing``/``witness-invalid``).
+    Completeness findings (SPEC 10.1) go to ``findings``, never to ``failures``; ``now`` is
+    the instant incomplete runs' ages are measured from.
     """
     origin = store.meta()["origin"]
     report = VerifyReport(origin=origin)
@@ -445,13 +421,15 @@ def verify_ledger(
             CHECKPOINT_INVALID,
             f"trust file is for origin {trust.origin!r}, the ledger is {origin!r}",
         )
-    checkpoints = _stored_checkpoints(store, trust, report)
+    stored = store.checkpoints()
+    checkpoints = _stored_checkpoints(stored, trust, report)
     trusted = _trusted_checkpoint(trusted_checkpoint, trust, report)
     if trusted is not None:
         report.trusted_checkpoint_size = trusted.size
     total = store.count()
     chain = Chain(report, trust, checkpoints, trusted)
     chain.check_checkpoint()  # a checkpoint of the empty tree
+    story = Completeness(report, now if now is not None else datetime.now(UTC))
     mismatched_nodes: set[NodeId] = set()
     purge_recorded: set[str] = set()
     unrecorded: list[tuple[int, str]] = []
@@ -459,13 +437,18 @@ def verify_ledger(
     for checks in _checked_chunks(store, trust, total, workers):
         for check in checks:
             chain.feed(check)
+            if check.facts is not None:
+                story.feed(check.row_seq, check.kind, check.time, check.facts)
         if not chain.has_gap:
             _check_tree_nodes(store, chain.created, mismatched_nodes, report)
         chain.created = []
         for check in checks:
             purge_recorded.update(check.purge_records)
         if check_blobs:
-            unrecorded += _check_blobs(store, checks, report)
+            without_content, missing = _check_blobs(store, checks, report)
+            unrecorded += without_content
+            if story.pending_inputs:
+                story.settle_inputs(_input_state(missing, {d for _, d in without_content}))
         done += len(checks)
         if progress is not None:
             progress(done, total)
@@ -478,61 +461,138 @@ def verify_ledger(
                 BLOB_MISSING,
                 f"blob {digest[:16]}... has no content and no {PURGE_CATEGORY} note records its purge",
             )
+    story.finish(purged=purge_recorded.__contains__, policy_text=lambda d: _blob_text(store, d))
     report.size = chain.next_seq
     report.root_hash = b"" if chain.has_gap else chain.tree.root()
     if chain.has_gap:
         report.notes.append("entries are missing: the Merkle root cannot be recomputed")
     _check_coverage(report, checkpoints, trusted)
     if witness_keys:
-        _check_witnesses(store, trusted_checkpoint, witness_keys, report)
+        _check_witnesses(stored, trusted_checkpoint, witness_keys, report)
     return report
 
 
+def _input_state(missing: set[str], bare: set[str]) -> Callable[[int, str], str]:
+    """How a decision's input blob stands, from this chunk's blob check."""
+
+    def state(_seq: int, digest: str) -> str:
+        if digest in missing:
+            return INPUT_MISSING
+        return INPUT_NO_CONTENT if digest in bare else INPUT_OK
+
+    return state
+
+
+def _blob_text(store: LedgerStore, digest: str) -> bytes | None:
+    """Return a blob's bytes if stored and intact (a policy file, for the waiver check)."""
+    blob = store.blobs([digest]).get(digest)
+    if blob is None or blob.content is None:
+        return None
+    return blob.content if hashlib.sha256(blob.content).hexdigest() == digest else None
+
+
+def cosignature_failures(
+    data: bytes, what: str, witnesses: Sequence[NoteVerifier], *, hint: str = ""
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """Check that the note ``data`` carries a valid cosignature by each witness.
+
+    Returns the failures as (reason, detail) and the notes (one per cosignature found).
+    """
+    failures: list[tuple[str, str]] = []
+    notes: list[str] = []
+    try:
+        note = parse_note(data)
+    except FormatError as exc:
+        return [
+            (
+                WITNESS_MISSING,
+                f"{what} does not parse, so no cosignature by {_label(w)}: {exc.message}",
+            )
+            for w in witnesses
+        ], notes
+    for witness in witnesses:
+        label = _label(witness)
+        try:
+            timestamp = verify_cosignature(note, witness)
+        except FormatError as exc:
+            failures.append((WITNESS_INVALID, f"{what}: witness {label}: {exc.message}"))
+            continue
+        if timestamp is None:
+            failures.append(
+                (WITNESS_MISSING, f"{what} carries no cosignature by witness {label}{hint}")
+            )
+            continue
+        notes.append(f"{what} is cosigned by witness {label} at {_unix_time(timestamp)}")
+    return failures, notes
+
+
+def _label(witness: NoteVerifier) -> str:
+    return f"{witness.name}+{witness.key_hash.hex()}"
+
+
 def _check_witnesses(
-    store: LedgerStore,
+    stored: Sequence[StoredCheckpoint],
     trusted_checkpoint: bytes | None,
     witnesses: Sequence[NoteVerifier],
     report: VerifyReport,
 ) -> None:
-    """Require a valid cosignature by every witness on the trusted or latest checkpoint."""
-    labels = [f"{w.name}+{w.key_hash.hex()}" for w in witnesses]
+    """Require a valid cosignature by every witness on the trusted or a stored checkpoint.
+
+    Without a trusted checkpoint, each witness's cosignature is looked for on every stored
+    checkpoint (the ledger keeps those added with `ledger checkpoint --add-cosignature`); the
+    largest cosigned one counts, and an invalid cosignature on any of them fails.
+    """
     if trusted_checkpoint is not None:
-        data, what, hint = trusted_checkpoint, "the trusted checkpoint", ""
-    else:
-        latest = store.latest_checkpoint()
-        if latest is None:
-            for label in labels:
-                report.fail(
-                    None,
-                    WITNESS_MISSING,
-                    f"the ledger has no checkpoint for witness {label} to cosign",
-                )
-            return
-        data = latest.note
-        what = f"the ledger's latest checkpoint (size {latest.size})"
-        hint = " (pass the checkpoint the witness cosigned with --trusted-checkpoint)"
-    try:
-        note = parse_note(data)
-    except FormatError as exc:
-        for label in labels:
+        failures, notes = cosignature_failures(
+            trusted_checkpoint, "the trusted checkpoint", witnesses
+        )
+        for reason, detail in failures:
+            report.fail(None, reason, detail)
+        report.notes += notes
+        return
+    if not stored:
+        for witness in witnesses:
             report.fail(
                 None,
                 WITNESS_MISSING,
-                f"{what} does not parse, so no cosignature by {label}: {exc.message}",
+                f"the ledger has no checkpoint for witness {_label(witness)} to cosign",
             )
         return
-    for witness, label in zip(witnesses, labels, strict=True):
-        try:
-            timestamp = verify_cosignature(note, witness)
-        except FormatError as exc:
-            report.fail(None, WITNESS_INVALID, f"{what}: witness {label}: {exc.message}")
-            continue
-        if timestamp is None:
+    latest = stored[-1].size
+    for witness in witnesses:
+        label = _label(witness)
+        witnessed: tuple[int, int] | None = None
+        for row in reversed(stored):  # largest first
+            try:
+                timestamp = verify_cosignature(parse_note(row.note), witness)
+            except FormatError as exc:
+                report.fail(
+                    None,
+                    WITNESS_INVALID,
+                    f"the ledger's checkpoint of size {row.size}: witness {label}: {exc.message}",
+                )
+                continue
+            if timestamp is not None and witnessed is None:
+                witnessed = (row.size, timestamp)
+        if witnessed is None:
             report.fail(
-                None, WITNESS_MISSING, f"{what} carries no cosignature by witness {label}{hint}"
+                None,
+                WITNESS_MISSING,
+                f"no checkpoint of the ledger (the latest has size {latest}) carries a "
+                f"cosignature by witness {label}: store the one it cosigned with `tidegate ledger "
+                "checkpoint --add-cosignature FILE --witness-key FILE`, or pass it with "
+                "--trusted-checkpoint",
             )
             continue
-        report.notes.append(f"{what} is cosigned by witness {label} at {_unix_time(timestamp)}")
+        size, timestamp = witnessed
+        report.notes.append(
+            f"the ledger's checkpoint of size {size} is cosigned by witness {label} at "
+            f"{_unix_time(timestamp)}"
+        )
+        if size < report.size:
+            report.notes.append(
+                f"entries {size}..{report.size - 1} are not yet witnessed by {label}"
+            )
 
 
 def _unix_time(timestamp: int) -> str:
@@ -544,10 +604,10 @@ def _unix_time(timestamp: int) -> str:
 
 
 def _stored_checkpoints(
-    store: LedgerStore, trust: TrustPolicy, report: VerifyReport
+    rows: Sequence[StoredCheckpoint], trust: TrustPolicy, report: VerifyReport
 ) -> dict[int, Checkpoint]:
     result: dict[int, Checkpoint] = {}
-    for stored in store.checkpoints():
+    for stored in rows:
         report.checkpoints_checked += 1
         try:
             checkpoint = open_checkpoint(stored.note, trust.note_verifiers())
@@ -621,17 +681,20 @@ def _checked_chunks(
 
 def _check_blobs(
     store: LedgerStore, checks: Sequence[EntryCheck], report: VerifyReport
-) -> list[tuple[int, str]]:
-    """Check referenced blobs; return (seq, digest) of those without content, judged at the end."""
+) -> tuple[list[tuple[int, str]], set[str]]:
+    """Check referenced blobs; return (seq, digest) of those without content, judged at the
+    end, and the digests with no blob row at all."""
     references = [(check.row_seq, digest, size) for check in checks for digest, size in check.blobs]
     if not references:
-        return []
+        return [], set()
     found = store.blobs([digest for _, digest, _ in references])
     intact: dict[str, bool] = {}
     without_content: list[tuple[int, str]] = []
+    missing: set[str] = set()
     for seq, digest, size in references:
         blob = found.get(digest)
         if blob is None:
+            missing.add(digest)
             report.fail(seq, BLOB_MISSING, f"blob {digest[:16]}... is missing")
         elif blob.content is None:
             without_content.append((seq, digest))
@@ -647,7 +710,7 @@ def _check_blobs(
                 report.fail(
                     seq, BLOB_MISMATCH, f"blob {digest[:16]}... does not match its digest or size"
                 )
-    return without_content
+    return without_content, missing
 
 
 def _check_tree_nodes(

@@ -17,7 +17,7 @@ import fcntl
 import json
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,13 +32,18 @@ from tidegate.ledger.note import (
     SIGNATURE_PREFIX,
     Checkpoint,
     CosignatureSigner,
+    NoteSignature,
     NoteVerifier,
+    SignedNote,
     check_key_name,
     open_checkpoint,
+    parse_checkpoint,
     parse_note,
     parse_vkey,
+    verify_cosignature,
 )
 from tidegate.ledger.proof import parse_consistency_proof
+from tidegate.ledger.store import LedgerStore
 
 STATE_FILE = "witness.json"
 KEY_FILE = "witness.key"
@@ -345,3 +350,111 @@ def _save_state(directory: Path, state: WitnessState) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+# --- the log's side: keeping the cosignatures a witness returned ------------------------------
+
+
+@dataclass(frozen=True)
+class StoredCosignatures:
+    """Cosignatures added to one of the ledger's stored checkpoints."""
+
+    size: int
+    witnesses: tuple[tuple[str, int], ...]
+    """(witness name+key hash, cosignature time) of each cosignature stored."""
+    note: bytes
+    """The stored note now: the log's signed checkpoint followed by its cosignature lines."""
+
+
+def store_cosignatures(
+    store: LedgerStore,
+    data: bytes,
+    witnesses: Sequence[NoteVerifier],
+    *,
+    size: int | None = None,
+    source: str = "cosignature",
+) -> StoredCosignatures:
+    """Add the witnesses' cosignatures in ``data`` to the ledger's checkpoint they cosign.
+
+    ``data`` is what `witness cosign` returns: the cosigned checkpoint (``--out``) or the bare
+    cosignature line(s) (stdout), which then belong to the checkpoint of ``size`` (default: the
+    latest). Each witness's cosignature MUST verify over the text of the ledger's own stored
+    checkpoint of that size (so a cosignature of a forked checkpoint is refused); only lines by
+    the given witnesses are kept, replacing their earlier lines on that checkpoint. The signed
+    text and the log's signature lines are never changed.
+    """
+    if not witnesses:
+        raise UsageError("give the witness's verifier key (--witness-key FILE) to check it")
+    if data.startswith(SIGNATURE_PREFIX.encode()):
+        target = size if size is not None else _latest_size(store)
+        stored = _stored_note(store, target)
+        note_data = stored + (data if data.endswith(b"\n") else data + b"\n")
+    else:
+        note_data = data
+    try:
+        note = parse_note(note_data)
+        body = parse_checkpoint(note.text)
+    except FormatError as exc:
+        raise UsageError(
+            f"{source} is neither a cosigned checkpoint nor cosignature lines: {exc.message}"
+        ) from exc
+    if size is not None and body.size != size:
+        raise UsageError(f"{source} cosigns the checkpoint of size {body.size}, not {size}")
+    stored = _stored_note(store, body.size)
+    if parse_note(stored).text != note.text:
+        raise LedgerError(
+            f"{source} cosigns a checkpoint of size {body.size} that is not the ledger's: the "
+            "texts differ (another log, or a fork of this one); nothing was stored"
+        )
+    found: list[tuple[str, int]] = []
+    for witness in witnesses:
+        label = f"{witness.name}+{witness.key_hash.hex()}"
+        try:
+            timestamp = verify_cosignature(note, witness)
+        except FormatError as exc:
+            raise LedgerError(f"{source}: {exc.message}; nothing was stored") from exc
+        if timestamp is None:
+            raise UsageError(f"{source} carries no cosignature by witness {label}")
+        found.append((label, timestamp))
+    merged = _merge_cosignatures(stored, note, witnesses)
+    parse_note(merged)  # still a well-formed note (at most 100 signature lines)
+    with store.write() as tx:
+        if not tx.replace_checkpoint_note(body.size, stored, merged):
+            raise LedgerError(
+                f"the checkpoint of size {body.size} changed while the cosignature was added; "
+                "nothing was stored: run the command again"
+            )
+    return StoredCosignatures(body.size, tuple(found), merged)
+
+
+def _latest_size(store: LedgerStore) -> int:
+    latest = store.latest_checkpoint()
+    if latest is None:
+        raise LedgerError("the ledger has no checkpoint: run `tidegate ledger checkpoint` first")
+    return latest.size
+
+
+def _stored_note(store: LedgerStore, size: int) -> bytes:
+    stored = store.checkpoint(size)
+    if stored is None:
+        raise LedgerError(
+            f"the ledger has no checkpoint of size {size}: a witness can only cosign one the "
+            "ledger issued (`tidegate ledger checkpoint`)"
+        )
+    return stored.note
+
+
+def _line(signature: NoteSignature) -> bytes:
+    encoded = base64.b64encode(signature.key_hash + signature.signature).decode()
+    return f"{SIGNATURE_PREFIX}{signature.name} {encoded}\n".encode()
+
+
+def _merge_cosignatures(
+    stored: bytes, note: SignedNote, witnesses: Sequence[NoteVerifier]
+) -> bytes:
+    """The stored note's lines minus the witnesses' old ones, then the witnesses' new lines."""
+    ids = {(w.name, w.key_hash) for w in witnesses}
+    old = parse_note(stored)
+    kept = [_line(s) for s in old.signatures if (s.name, s.key_hash) not in ids]
+    added = [_line(s) for s in note.signatures if (s.name, s.key_hash) in ids]
+    return old.text + b"\n" + b"".join(kept + added)

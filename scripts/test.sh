@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the tests need on a fresh machine, then lint, type-check and run the suite
-# against real SQLite, a throwaway PostgreSQL cluster on loopback, and Go's sumdb/tlog verifier.
+# against real SQLite, a throwaway PostgreSQL cluster on loopback, Go's sumdb/tlog verifier and
+# real bubblewrap + libfaketime for the sandbox.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,11 @@ missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v go >/dev/null 2>&1 || missing+=(golang-go)
 [ -d /usr/share/gocode/src/golang.org/x/mod/sumdb/tlog ] || missing+=(golang-golang-x-mod-dev)
+# The sandbox: bubblewrap, libfaketime, libseccomp (for pyseccomp), strace (--trace-files).
+command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1 || missing+=(faketime)
+ls /usr/lib/*/libseccomp.so.2 >/dev/null 2>&1 || missing+=(libseccomp2)
+command -v strace >/dev/null 2>&1 || missing+=(strace)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}" >&2
   as_root apt-get update -qq
@@ -25,5 +31,5 @@ fi
 .venv/bin/mypy
 
 # Both backends and the Go check are required here: a missing one fails instead of skipping.
-export TIDEGATE_REQUIRE_PG=1 TIDEGATE_REQUIRE_GO=1 RUST_BACKTRACE=0
+export TIDEGATE_REQUIRE_PG=1 TIDEGATE_REQUIRE_GO=1 TIDEGATE_REQUIRE_BWRAP=1 RUST_BACKTRACE=0
 scripts/with-postgres.sh .venv/bin/pytest -n 2 "$@"

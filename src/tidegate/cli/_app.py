@@ -17,6 +17,7 @@ from tidegate.cli import (
     _ledger,
     _policy,
     _retention,
+    _run,
     _witness,
 )
 from tidegate.cli._state import CliState
@@ -68,6 +69,7 @@ app.command("init")(_init.init)
 app.command("diff")(_diff.diff)
 app.add_typer(_gate.app, name="gate")
 app.add_typer(_policy.app, name="policy")
+app.command("run")(_run.run_task)
 app.add_typer(_keys.app, name="keys")
 _ledger.app.command("export")(_export.export)
 _ledger.app.command("purge")(_retention.purge)

@@ -15,8 +15,9 @@ GATE_APPROVAL = "gate.approval"
 GATE_WAIVER = "gate.waiver"
 POLICY_LOADED = "policy.loaded"
 RUN_STARTED = "run.started"
+RUN_COMMAND = "run.command"
 RUN_FINISHED = "run.finished"
-"""Run kinds come with the sandbox; verify's completeness checks already pair them by run_id."""
+"""Run kinds (written by `tidegate run`); verify's completeness checks pair them by run_id."""
 
 KIND_SCHEMAS: Mapping[str, str] = {
     NOTE: "ledger/note",
@@ -25,6 +26,9 @@ KIND_SCHEMAS: Mapping[str, str] = {
     GATE_APPROVAL: "ledger/gate.approval",
     GATE_WAIVER: "ledger/gate.waiver",
     POLICY_LOADED: "ledger/policy.loaded",
+    RUN_STARTED: "ledger/run.started",
+    RUN_COMMAND: "ledger/run.command",
+    RUN_FINISHED: "ledger/run.finished",
 }
 """Kinds this version can append, with their body schema under schemas/."""
 

@@ -1,0 +1,129 @@
+"""`tidegate doctor`: probe which sandbox backends and guards work on this machine."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from typing import Any
+
+from tidegate.sandbox import bwrap as bwrap_backend
+from tidegate.sandbox import guards, seccomp
+
+DOCKER_SOCKET = "/var/run/docker.sock"
+_PROBE_SECONDS = 10.0
+_EPOCH = 1767225600  # 2026-01-01T00:00:00Z
+
+
+@dataclass(frozen=True)
+class DoctorRow:
+    """One probe: which backend, which guard, whether it works here, and what was seen."""
+
+    backend: str
+    guard: str
+    ok: bool
+    detail: str
+
+
+def doctor_report() -> list[DoctorRow]:
+    """Run every probe and return its rows (bwrap first, then docker)."""
+    rows = _bwrap_rows()
+    rows.append(_docker_row())
+    return rows
+
+
+def render(rows: list[DoctorRow]) -> str:
+    """Return the rows as an aligned plain-text table."""
+    backend_width = max((len(r.backend) for r in rows), default=7)
+    guard_width = max((len(r.guard) for r in rows), default=5)
+    lines = [
+        f"{r.backend:<{backend_width}}  {r.guard:<{guard_width}}  "
+        f"{'ok ' if r.ok else 'NO '}  {r.detail}"
+        for r in rows
+    ]
+    return "\n".join(lines)
+
+
+def _run(argv: list[str], env: dict[str, str] | None = None, **kwargs: Any) -> tuple[int, str]:
+    """Run a probe command; return its exit code and its output (stdout, then stderr)."""
+    try:
+        done = subprocess.run(
+            argv, capture_output=True, timeout=_PROBE_SECONDS, env=env, check=False, **kwargs
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return -1, str(exc)
+    text = (done.stdout + done.stderr).decode("utf-8", "replace").strip()
+    return done.returncode, text
+
+
+def _bwrap_rows() -> list[DoctorRow]:
+    """Probe bwrap's namespaces, libfaketime, seccomp and the cgroup v1 controllers."""
+    rows: list[DoctorRow] = []
+    binary = shutil.which("bwrap")
+    if binary is None:
+        rows.append(DoctorRow("bwrap", "namespaces", False, "bwrap is not installed"))
+    else:
+        argv = [binary, "--unshare-user", "--unshare-pid", "--unshare-net"]
+        code, text = _run([*argv, "--ro-bind", "/", "/", "--proc", "/proc", "true"])
+        rows.append(
+            DoctorRow(
+                "bwrap",
+                "namespaces",
+                code == 0,
+                f"{binary}: user+pid+net namespaces work" if code == 0 else f"bwrap failed: {text}",
+            )
+        )
+    library = guards.find_faketime()
+    if library is None:
+        rows.append(DoctorRow("bwrap", "clock", False, "libfaketime.so.1 is not installed"))
+    else:
+        frozen = guards.faketime_value("frozen", _EPOCH)
+        env = {"PATH": "/usr/bin:/bin", "LD_PRELOAD": library, "FAKETIME": frozen, "TZ": "UTC"}
+        code, text = _run(["date", "+%s"], env=env)
+        works = code == 0 and text == str(_EPOCH)
+        detail = f"{library}: date printed {text!r}" + ("" if works else f", wanted {_EPOCH}")
+        rows.append(DoctorRow("bwrap", "clock", works, detail))
+    ok, detail = seccomp.available()
+    if ok and binary is not None:
+        fd = seccomp.filter_fd("none")
+        try:
+            code, text = _run(
+                [binary, "--ro-bind", "/", "/", "--seccomp", str(fd), "true"], pass_fds=(fd,)
+            )
+        finally:
+            os.close(fd)
+        ok = code == 0
+        detail = detail + ("; loaded by bwrap" if ok else f"; bwrap could not load it: {text}")
+    rows.append(DoctorRow("bwrap", "seccomp", ok, detail))
+    for controller, guard, fallback in (
+        ("memory", "memory", "RLIMIT_AS fallback (address space per process)"),
+        ("pids", "processes", "RLIMIT_NPROC fallback (per uid; refused for root)"),
+    ):
+        ok, detail = bwrap_backend.probe_cgroup(controller)
+        rows.append(DoctorRow("bwrap", guard, ok, detail if ok else f"{detail}; {fallback}"))
+    rows.append(
+        DoctorRow(
+            "bwrap",
+            "network",
+            binary is not None,
+            "mode none: empty network namespace; mode allow: refused (no host:port filter)",
+        )
+    )
+    return rows
+
+
+def _docker_row() -> DoctorRow:
+    """Probe the docker engine through the docker SDK, when the SDK is installed."""
+    try:
+        docker: Any = importlib.import_module("docker")  # optional: only the probe needs it
+    except ImportError:
+        return DoctorRow("docker", "engine", False, "docker SDK not installed")
+    try:
+        client = docker.DockerClient(base_url=f"unix://{DOCKER_SOCKET}", timeout=5)
+        client.ping()
+        version = client.version().get("Version", "?")
+    except Exception as exc:  # any SDK or socket failure means "not reachable"
+        return DoctorRow("docker", "engine", False, f"{DOCKER_SOCKET} not reachable: {exc}")
+    return DoctorRow("docker", "engine", True, f"engine {version} at {DOCKER_SOCKET}")

@@ -1,0 +1,382 @@
+"""The bwrap backend against real bubblewrap and libfaketime: escapes fail, limits hold, runs repeat."""
+
+from __future__ import annotations
+
+import ast
+import os
+import shutil
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tidegate.sandbox.backend import (
+    CommandResult,
+    CommandSpec,
+    Guards,
+    GuardUnavailable,
+    Limits,
+)
+from tidegate.sandbox.bwrap import BwrapBackend
+
+EPOCH = 1767225600  # 2026-01-01T00:00:00Z
+REQUIRE_ENV = "TIDEGATE_REQUIRE_BWRAP"
+
+if shutil.which("bwrap") is None:
+    if os.environ.get(REQUIRE_ENV):
+        pytest.fail(f"{REQUIRE_ENV} is set but bwrap is not installed", pytrace=False)
+    pytest.skip(
+        "bubblewrap (bwrap) is not installed: apt-get install bubblewrap", allow_module_level=True
+    )
+
+
+@pytest.fixture(scope="module")
+def backend() -> BwrapBackend:
+    return BwrapBackend()
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    path = tmp_path / "workspace"
+    path.mkdir()
+    return path
+
+
+def run(
+    backend: BwrapBackend,
+    workspace: Path,
+    code: str,
+    *,
+    limits: Limits | None = None,
+    guards: Guards | None = None,
+    env: dict[str, str] | None = None,
+) -> CommandResult:
+    """Run a Python snippet in the sandbox (the system python3, found through the fixed PATH)."""
+    command = CommandSpec(
+        argv=("python3", "-c", code),
+        env=env or {},
+        limits=limits or Limits(wall_seconds=60),
+        guards=guards or Guards(),
+    )
+    return backend.run(workspace, command)
+
+
+def sh(
+    backend: BwrapBackend,
+    workspace: Path,
+    script: str,
+    *,
+    guards: Guards | None = None,
+    env: dict[str, str] | None = None,
+) -> CommandResult:
+    """Run a shell script in the sandbox."""
+    command = CommandSpec(
+        argv=("sh", "-c", script),
+        env=env or {},
+        limits=Limits(wall_seconds=60),
+        guards=guards or Guards(),
+    )
+    return backend.run(workspace, command)
+
+
+# ---- escapes -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def listener() -> Iterator[int]:
+    """A TCP port listening on the host's loopback, outside the sandbox."""
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        server.close()
+
+
+def test_loopback_port_opened_outside_is_unreachable(
+    backend: BwrapBackend, workspace: Path, listener: int
+) -> None:
+    code = f"""
+import socket
+try:
+    socket.create_connection(("127.0.0.1", {listener}), timeout=5)
+    print("connected")
+except OSError as exc:
+    print("blocked", type(exc).__name__, exc.errno)
+"""
+    result = run(backend, workspace, code)
+    assert result.stdout.decode().startswith("blocked PermissionError 1"), result
+    # The host's listening socket is not even visible: the network namespace is empty.
+    probe = f"print(any(':{listener:04X} ' in l for l in open('/proc/net/tcp')))"
+    assert run(backend, workspace, probe).stdout == b"False\n"
+
+
+def test_name_resolution_fails(backend: BwrapBackend, workspace: Path) -> None:
+    code = """
+import socket
+try:
+    print(socket.getaddrinfo("example.com", 443))
+except OSError as exc:
+    print("blocked", type(exc).__name__)
+"""
+    result = run(backend, workspace, code)
+    assert result.stdout.startswith(b"blocked"), result
+
+
+def test_writes_outside_the_workspace_fail_or_stay_private(
+    backend: BwrapBackend, workspace: Path
+) -> None:
+    marker = f"tidegate-{uuid.uuid4().hex}"
+    script = (
+        f"echo x > /etc/{marker} || echo etc-ro; echo x > /{marker} || echo root-ro; "
+        f"echo x > /usr/{marker} || echo usr-ro; echo x > /tmp/{marker} && echo tmp-ok; "
+        "echo inside > /workspace/out.txt"
+    )
+    result = sh(backend, workspace, script)
+    assert result.stdout.split() == [b"etc-ro", b"root-ro", b"usr-ro", b"tmp-ok"], result
+    assert not Path("/etc", marker).exists()
+    assert not Path("/tmp", marker).exists()  # the sandbox's /tmp is a private tmpfs
+    assert (workspace / "out.txt").read_text() == "inside\n"
+
+
+def test_host_secrets_are_hidden(
+    backend: BwrapBackend,
+    workspace: Path,
+    pytestconfig: pytest.Config,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TIDEGATE_TEST_HOST_SECRET", "hunter2")
+    # Outside /tmp (private in the sandbox anyway), so only the hide list can cover it.
+    assert pytestconfig.cache is not None
+    secret_dir = pytestconfig.cache.mkdir(f"sandbox-{uuid.uuid4().hex[:8]}") / ".tidegate"
+    secret_dir.mkdir()
+    (secret_dir / "key").write_text("private key material")
+    script = (
+        "env; cat /etc/shadow 2>/dev/null || echo shadow-hidden; "
+        f"cat {secret_dir}/key 2>/dev/null || echo key-hidden; ls -A /root /run"
+    )
+    try:
+        result = sh(BwrapBackend(hide=[secret_dir]), workspace, script, env={"CONTRACT_VAR": "yes"})
+        unhidden = sh(BwrapBackend(hide=[]), workspace, f"cat {secret_dir}/key")
+    finally:
+        shutil.rmtree(secret_dir.parent)
+    out = result.stdout.decode()
+    assert "hunter2" not in out
+    assert "TIDEGATE_TEST_HOST_SECRET" not in out
+    assert "CONTRACT_VAR=yes" in out
+    assert "shadow-hidden" in out
+    assert "key-hidden" in out
+    assert out.split("/root:")[1].split() == ["/run:"]  # both empty: no docker.sock either
+    assert unhidden.stdout == b"private key material"  # the hide list is what protects it
+
+
+def test_host_processes_are_invisible(backend: BwrapBackend, workspace: Path) -> None:
+    code = "import os; print(sorted(int(p) for p in os.listdir('/proc') if p.isdigit()))"
+    pids = ast.literal_eval(run(backend, workspace, code).stdout.decode())
+    assert len(pids) <= 3, pids  # bwrap's init, python (and nothing of the host)
+    assert len([p for p in os.listdir("/proc") if p.isdigit()]) > len(pids)
+
+
+def test_ptrace_is_denied(backend: BwrapBackend, workspace: Path) -> None:
+    code = """
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+print(libc.ptrace(0, 0, None, None), ctypes.get_errno())
+"""
+    assert run(backend, workspace, code).stdout == b"-1 1\n"  # PTRACE_TRACEME -> EPERM
+    result = sh(backend, workspace, "strace -o /dev/null true")
+    assert result.status == "failed"
+    assert b"Operation not permitted" in result.stderr
+
+
+def test_new_namespaces_are_denied(backend: BwrapBackend, workspace: Path) -> None:
+    result = sh(backend, workspace, "unshare --user --map-root-user true")
+    assert result.status == "failed"
+    assert b"Operation not permitted" in result.stderr
+
+
+def test_fork_bomb_is_contained_by_the_pids_limit(backend: BwrapBackend, workspace: Path) -> None:
+    code = """
+import os, signal
+children = 0
+while True:
+    try:
+        pid = os.fork()
+    except BlockingIOError:
+        break
+    if pid == 0:
+        signal.pause()
+        os._exit(0)
+    children += 1
+print(children, flush=True)
+"""
+    result = run(backend, workspace, code, limits=Limits(wall_seconds=60, processes=20))
+    assert result.status == "ok", result
+    assert 0 < int(result.stdout) < 20
+    assert any(guard == "processes" for guard, _ in result.violations)
+
+
+def test_memory_over_the_limit_is_oom_killed(backend: BwrapBackend, workspace: Path) -> None:
+    code = """
+chunks = []
+for _ in range(100):
+    chunks.append(b"x" * (16 << 20))
+print("survived")
+"""
+    result = run(backend, workspace, code, limits=Limits(wall_seconds=60, memory_mb=64))
+    assert result.status == "oom", result
+    assert b"survived" not in result.stdout
+    assert any(guard == "memory" for guard, _ in result.violations)
+
+
+def test_cpu_limit_kills_a_busy_loop(backend: BwrapBackend, workspace: Path) -> None:
+    result = run(
+        backend, workspace, "while True: pass", limits=Limits(wall_seconds=60, cpu_seconds=1)
+    )
+    assert result.status == "killed", result
+    assert any(guard == "cpu" for guard, _ in result.violations)
+
+
+def _processes_with(marker: str) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                cmdline = Path("/proc", entry, "cmdline").read_bytes()
+            except OSError:
+                continue
+            if marker.encode() in cmdline:
+                found.append(int(entry))
+    return found
+
+
+def test_wall_time_kills_the_whole_tree(backend: BwrapBackend, workspace: Path) -> None:
+    marker = f"tidegate-marker-{uuid.uuid4().hex}"
+    # A child that ignores SIGTERM and a grandchild sleeping far past the limit.
+    code = f"""
+import signal, subprocess, sys
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+subprocess.Popen(["sh", "-c", "sleep 1000; : {marker}"])
+print("ready", flush=True)
+signal.pause()
+"""
+    result = run(backend, workspace, code, limits=Limits(wall_seconds=3))
+    assert result.status == "timeout", result
+    assert result.exit_code is None
+    assert result.stdout == b"ready\n"
+    assert [guard for guard, _ in result.violations] == ["wall_time"]
+    assert _processes_with(marker) == []
+
+
+def test_output_over_the_limit_is_truncated_and_flagged(
+    backend: BwrapBackend, workspace: Path
+) -> None:
+    code = "import sys; sys.stdout.write('o' * 100000); sys.stderr.write('e' * 10)"
+    result = run(backend, workspace, code, limits=Limits(wall_seconds=60, output_bytes=1000))
+    assert result.status == "ok"
+    assert result.stdout == b"o" * 1000
+    assert result.stdout_truncated
+    assert result.stderr == b"e" * 10
+    assert not result.stderr_truncated
+    assert ("output", "stdout over 1000 bytes: truncated") in result.violations
+
+
+# ---- refusals ------------------------------------------------------------------------------
+
+
+def test_network_allow_list_is_refused(backend: BwrapBackend) -> None:
+    command = CommandSpec(argv=("true",), guards=Guards(network="allow", allow=(("a.b", 443),)))
+    with pytest.raises(GuardUnavailable, match=r"'network'.*allow-list") as caught:
+        backend.guards(command)
+    assert caught.value.guard == "network"  # type: ignore[attr-defined]
+
+
+def test_cwd_outside_the_workspace_is_refused(backend: BwrapBackend) -> None:
+    with pytest.raises(GuardUnavailable, match="outside the workspace"):
+        backend.guards(CommandSpec(argv=("true",), cwd="../.."))
+
+
+def test_guards_report_what_is_enforced(backend: BwrapBackend) -> None:
+    limits = Limits(wall_seconds=5, memory_mb=64, processes=10, cpu_seconds=5)
+    guards = Guards(clock="frozen", epoch=EPOCH, seed=1)
+    statuses = {
+        s.guard: s for s in backend.guards(CommandSpec(("true",), limits=limits, guards=guards))
+    }
+    expected = {
+        "environment",
+        "tz",
+        "locale",
+        "seed",
+        "clock",
+        "namespaces",
+        "capabilities",
+        "filesystem",
+        "network",
+        "seccomp",
+        "wall_time",
+        "cpu",
+        "memory",
+        "processes",
+        "output",
+    }
+    assert set(statuses) == expected
+    assert all(s.enforced for s in statuses.values())
+
+
+# ---- determinism ---------------------------------------------------------------------------
+
+
+def test_frozen_clock_prints_the_epoch(backend: BwrapBackend, workspace: Path) -> None:
+    guards = Guards(clock="frozen", epoch=EPOCH)
+    result = sh(
+        backend, workspace, "date +%s; python3 -c 'import time; print(time.time())'", guards=guards
+    )
+    assert result.stdout.split() == [str(EPOCH).encode(), f"{EPOCH}.0".encode()]
+
+
+def test_start_at_clock_starts_at_the_epoch_and_runs(
+    backend: BwrapBackend, workspace: Path
+) -> None:
+    code = """
+import time
+first = time.time()
+deadline = time.monotonic() + 30
+while time.time() == first and time.monotonic() < deadline:
+    pass
+print(first, time.time())
+"""
+    result = run(backend, workspace, code, guards=Guards(clock="start-at", epoch=EPOCH))
+    first, later = (float(v) for v in result.stdout.split())
+    assert EPOCH <= first < EPOCH + 60
+    assert later > first
+
+
+def test_real_clock_is_untouched(backend: BwrapBackend, workspace: Path) -> None:
+    result = run(backend, workspace, "import time; print(int(time.time()))")
+    assert abs(int(result.stdout) - int(__import__("time").time())) < 600
+
+
+RANDOM_TASK = """
+import random
+print([random.random() for _ in range(3)])
+print({"alpha", "beta", "gamma", "delta", "epsilon"})
+"""
+
+
+def test_same_seed_gives_identical_output(backend: BwrapBackend, workspace: Path) -> None:
+    first = run(backend, workspace, RANDOM_TASK, guards=Guards(seed=11))
+    second = run(backend, workspace, RANDOM_TASK, guards=Guards(seed=11))
+    assert first.status == "ok", first
+    assert first.stdout == second.stdout
+    other = run(backend, workspace, RANDOM_TASK, guards=Guards(seed=12))
+    assert other.stdout != first.stdout
+
+
+def test_urandom_is_not_seeded(backend: BwrapBackend, workspace: Path) -> None:
+    code = "import os; print(os.urandom(16).hex())"
+    first = run(backend, workspace, code, guards=Guards(seed=11))
+    second = run(backend, workspace, code, guards=Guards(seed=11))
+    assert first.stdout != second.stdout

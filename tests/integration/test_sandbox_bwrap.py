@@ -149,10 +149,10 @@ def test_host_secrets_are_hidden(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("TIDEGATE_TEST_HOST_SECRET", "hunter2")
-    # Outside /tmp (private in the sandbox anyway), so only the hide list can cover it.
-    assert pytestconfig.cache is not None
-    secret_dir = pytestconfig.cache.mkdir(f"sandbox-{uuid.uuid4().hex[:8]}") / ".tidegate"
-    secret_dir.mkdir()
+    # Outside /tmp (private in the sandbox anyway) and outside the checkout (a CI clone may
+    # live under /tmp), so only the hide list can cover it.
+    secret_dir = Path("/opt") / f"tidegate-test-{uuid.uuid4().hex[:8]}" / ".tidegate"
+    secret_dir.mkdir(parents=True)
     (secret_dir / "key").write_text("private key material")
     script = (
         "env; cat /etc/shadow 2>/dev/null || echo shadow-hidden; "

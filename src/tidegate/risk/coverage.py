@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from tidegate.errors import UsageError
+from tidegate.risk.xmlsafe import XmlRefused, parse_untrusted_xml
 
 MAX_REPORT_BYTES = 256 * 1024 * 1024
 COVERAGE_PY_JSON = "coverage.py-json"
@@ -280,50 +281,37 @@ def _parse_lcov(data: bytes, source: str, roots: tuple[PurePosixPath, ...]) -> C
     return lines.report(LCOV, source)
 
 
-class _Refused(Exception):
-    """Raised inside expat handlers; carries the message and line."""
-
-    def __init__(self, message: str, line: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
-
-
 class _Cobertura:
     """expat handlers collecting <source> texts and each <class>'s (line, hit) records."""
 
-    def __init__(self, parser: Any) -> None:
-        self.parser = parser
+    def __init__(self, line: Callable[[], int]) -> None:
+        self.line = line
         self.sources: list[str] = []
         self.classes: list[tuple[str, list[tuple[int, bool]]]] = []
         self.text: list[str] | None = None
         self.current: list[tuple[int, bool]] | None = None
         self.seen_root = False
 
-    def refuse_dtd(self, *_: Any) -> None:
-        """Refuse any DTD: entity expansion (billion laughs) and external entities need one."""
-        raise _Refused("DOCTYPE and ENTITY declarations are refused", self.parser.CurrentLineNumber)
-
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         """Open an element."""
-        line = self.parser.CurrentLineNumber
+        line = self.line()
         if not self.seen_root:
             self.seen_root = True
             if tag != "coverage":
-                raise _Refused(f"root element is <{tag}>, not a Cobertura <coverage>", line)
+                raise XmlRefused(f"root element is <{tag}>, not a Cobertura <coverage>", line)
         if tag == "source":
             self.text = []
         elif tag == "class":
             filename = attrs.get("filename")
             if not filename:
-                raise _Refused("<class> without a filename attribute", line)
+                raise XmlRefused("<class> without a filename attribute", line)
             self.current = []
             self.classes.append((filename, self.current))
         elif tag == "line" and self.current is not None:
             number = _line_number(attrs.get("number"))
             hits = _count(attrs.get("hits", ""))
             if number is None or hits is None:
-                raise _Refused(
+                raise XmlRefused(
                     f"<line number={attrs.get('number')!r} hits={attrs.get('hits')!r}>: "
                     "wants a line number >= 1 and a hit count >= 0",
                     line,
@@ -348,27 +336,14 @@ def _parse_cobertura(
     data: bytes, source: str, roots: tuple[PurePosixPath, ...], repo_root: Path | None
 ) -> CoverageReport:
     """Cobertura XML (coverage.py `coverage xml`): <sources>, then class/lines/line elements."""
-    # xml is imported here, not at module top: most gate runs never read a Cobertura file.
-    from xml.parsers import expat  # noqa: PLC0415
+    handlers: list[_Cobertura] = []
 
-    parser = expat.ParserCreate()
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    handler = _Cobertura(parser)
-    parser.StartDoctypeDeclHandler = handler.refuse_dtd
-    parser.EntityDeclHandler = handler.refuse_dtd
-    parser.StartElementHandler = handler.start
-    parser.EndElementHandler = handler.end
-    parser.CharacterDataHandler = handler.characters
-    try:
-        parser.Parse(data, True)
-    except _Refused as error:
-        raise UsageError(f"{source}:{error.line}: {error.message}") from None
-    except expat.ExpatError as error:
-        raise UsageError(
-            f"{source}:{error.lineno}: not well-formed XML: {expat.ErrorString(error.code)}"
-        ) from None
-    except RecursionError as error:
-        raise UsageError(f"{source}: XML nested too deeply") from error
+    def bind(line: Callable[[], int]) -> tuple[Any, Any, Any]:
+        handlers.append(_Cobertura(line))
+        return handlers[0].start, handlers[0].end, handlers[0].characters
+
+    parse_untrusted_xml(data, source, "XML", bind)
+    handler = handlers[0]
     lines = _Accumulator()
     for filename, records in handler.classes:
         path = _cobertura_path(filename, handler.sources, roots, repo_root)

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from tidegate.errors import UsageError
+from tidegate.risk.xmlsafe import XmlRefused, parse_untrusted_xml
 
 CATEGORY = "test.results"
 MAX_MODULES = 1000  # labels per note: one ledger entry stays small
@@ -45,15 +45,6 @@ class ModuleRecord(NamedTuple):
     failures: int
 
 
-class _Refused(Exception):
-    """Raised inside expat handlers; carries the message and line."""
-
-    def __init__(self, message: str, line: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
-
-
 def module_from_classname(classname: str) -> str:
     """Turn a JUnit classname into a path-ish module (``tests.unit.test_x.TestY`` -> ...x).
 
@@ -70,29 +61,23 @@ def module_from_classname(classname: str) -> str:
 
 def parse_junit(data: bytes, source: str) -> list[TestOutcome]:
     """Parse JUnit XML (testsuites/testsuite/testcase); skipped cases are left out."""
-    # xml is imported here, not at module top: the gate's hot path never parses JUnit.
-    from xml.parsers import expat  # noqa: PLC0415
-
-    parser = expat.ParserCreate()
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     outcomes: list[TestOutcome] = []
     case: dict[str, Any] | None = None
     seen_root = False
 
-    def refuse_dtd(*_: Any) -> None:
-        raise _Refused("DOCTYPE and ENTITY declarations are refused", parser.CurrentLineNumber)
+    line_of: list[Callable[[], int]] = []  # the parser's current line, given by bind()
 
     def start(tag: str, attrs: dict[str, str]) -> None:
         nonlocal case, seen_root
-        line = parser.CurrentLineNumber
+        line = line_of[0]()
         if not seen_root:
             seen_root = True
             if tag not in ("testsuites", "testsuite"):
-                raise _Refused(f"root element is <{tag}>, not <testsuites> or <testsuite>", line)
+                raise XmlRefused(f"root element is <{tag}>, not <testsuites> or <testsuite>", line)
         if tag == "testcase":
             name = attrs.get("name", "").strip()
             if not name:
-                raise _Refused("<testcase> without a name attribute", line)
+                raise XmlRefused("<testcase> without a name attribute", line)
             classname = attrs.get("classname", "").strip()
             file = attrs.get("file", "").strip()
             module = posixpath.normpath(file) if file else module_from_classname(classname)
@@ -110,20 +95,11 @@ def parse_junit(data: bytes, source: str) -> list[TestOutcome]:
                 outcomes.append(TestOutcome(case["test"], case["module"], not case["failed"]))
             case = None
 
-    parser.StartDoctypeDeclHandler = refuse_dtd
-    parser.EntityDeclHandler = refuse_dtd
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    try:
-        parser.Parse(data, True)
-    except _Refused as error:
-        raise UsageError(f"{source}:{error.line}: {error.message}") from None
-    except expat.ExpatError as error:
-        raise UsageError(
-            f"{source}:{error.lineno}: not well-formed JUnit XML: {expat.ErrorString(error.code)}"
-        ) from None
-    except RecursionError as error:
-        raise UsageError(f"{source}: XML nested too deeply") from error
+    def bind(line: Callable[[], int]) -> tuple[Any, Any, None]:
+        line_of.append(line)
+        return start, end, None
+
+    parse_untrusted_xml(data, source, "JUnit XML", bind)
     return outcomes
 
 

@@ -48,9 +48,16 @@ class UnsandboxedTestBackend:
         self.ran: list[tuple[str, ...]] = []
 
     def guards(self, command: CommandSpec) -> list[GuardStatus]:
+        if command.trace_file is not None:
+            raise GuardUnavailable("guard 'trace' cannot be enforced: test backend", guard="trace")
         if self.refuse:
-            raise GuardUnavailable(f"guard {self.refuse!r} cannot be enforced: test refusal")
+            raise GuardUnavailable(
+                f"guard {self.refuse!r} cannot be enforced: test refusal", guard=self.refuse
+            )
         return [GuardStatus("filesystem", False, "not sandboxed (test backend)")]
+
+    def versions(self) -> dict[str, str]:
+        return {"unsandboxed-test": "0"}
 
     def run(self, workspace: Path, command: CommandSpec) -> CommandResult:
         self.ran.append(command.argv)
@@ -373,18 +380,35 @@ def test_interrupted_tidegate_still_records_run_finished_killed(
 
 
 def test_trace_files_records_what_a_step_opened(repo: Path, ledger: LedgerFixture) -> None:
-    if shutil.which("strace") is None:
-        pytest.skip("strace is not installed")
+    """strace runs outside the sandbox (the task itself may not ptrace) and follows it in."""
+    missing = [tool for tool in ("bwrap", "strace") if shutil.which(tool) is None]
+    if missing:
+        if os.environ.get("TIDEGATE_REQUIRE_BWRAP") == "1":
+            pytest.fail(f"TIDEGATE_REQUIRE_BWRAP=1 but {missing} not installed", pytrace=False)
+        pytest.skip(f"{missing} not installed")
+    from tidegate.sandbox.bwrap import BwrapBackend
+
     spec = make_spec(repo, [["cat", "README.md"]])
-    result = run_task(spec, ledger.ledger, UnsandboxedTestBackend(), trace_files=True, host_env={})
-    if result.status != "ok":
-        pytest.skip("strace cannot trace here (ptrace not permitted)")
-    _, _, body, blobs = entries(ledger)[1]
+    result = run_task(spec, ledger.ledger, BwrapBackend(), trace_files=True, host_env={})
+    assert result.status == "ok", result.error
+    started, command = entries(ledger)[0][2], entries(ledger)[1]
+    assert any(g["guard"] == "trace" and g["enforced"] for g in started["guards"])
+    _, _, body, blobs = command
     assert body["argv"] == ["cat", "README.md"]
     opened = json.loads(blob(ledger, blobs["files-read.json"]))
-    assert "README.md" in opened
+    assert "README.md" in opened or "/workspace/README.md" in opened, opened
     assert body["files_read"] == len(opened)
-    assert result.changes.paths == []  # the trace directory is not part of the workspace diff
+    assert result.changes.paths == []  # the trace log lives outside the workspace
+
+
+def test_trace_files_is_refused_by_a_backend_that_cannot_trace(
+    repo: Path, ledger: LedgerFixture
+) -> None:
+    spec = make_spec(repo, [["true"]])
+    result = run_task(spec, ledger.ledger, UnsandboxedTestBackend(), trace_files=True, host_env={})
+    assert result.status == "refused"
+    assert "trace" in (result.error or "")
+    assert [e[1] for e in entries(ledger)] == ["run.started", "run.finished"]
 
 
 def test_real_bwrap_backend(repo: Path, ledger: LedgerFixture) -> None:

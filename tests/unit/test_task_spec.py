@@ -140,3 +140,16 @@ def test_arbitrary_documents_are_accepted_or_rejected_cleanly(document: dict[str
         assert "$" in message
     else:
         assert spec.steps
+
+
+def test_allow_tag_accepts_a_bare_tag_and_nothing_else() -> None:
+    document = {**MINIMAL, "backend": "docker", "image": "debian:12"}
+    spec = parse_task(json.dumps(document).encode(), "t.json", Path("/"), allow_tag=True)
+    assert spec.document["image"] == "debian:12"
+    with pytest.raises(TaskSpecError, match=r"\$\.image: required"):
+        parse_task(
+            json.dumps({**MINIMAL, "backend": "docker"}).encode(),
+            "t.json",
+            Path("/"),
+            allow_tag=True,
+        )

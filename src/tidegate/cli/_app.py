@@ -10,6 +10,7 @@ import typer
 from tidegate import __version__
 from tidegate.cli import (
     _diff,
+    _doctor,
     _export,
     _gate,
     _init,
@@ -70,6 +71,7 @@ app.command("diff")(_diff.diff)
 app.add_typer(_gate.app, name="gate")
 app.add_typer(_policy.app, name="policy")
 app.command("run")(_run.run_task)
+app.command("doctor")(_doctor.doctor)
 app.add_typer(_keys.app, name="keys")
 _ledger.app.command("export")(_export.export)
 _ledger.app.command("purge")(_retention.purge)

@@ -33,11 +33,11 @@ def pick_backend(name: str, spec: TaskSpec, allow_tag: bool) -> Backend:
             raise UsageError(f"the bwrap backend is not available: {exc}") from exc
         return BwrapBackend()
     try:
-        from tidegate.sandbox import docker  # type: ignore[attr-defined, unused-ignore]
+        from tidegate.sandbox import docker
     except ImportError as exc:
         raise UsageError(
-            "the docker backend is not available in this build",
-            hint="use --backend bwrap",
+            f"the docker backend is not available: {exc}",
+            hint="pip install docker, or use --backend bwrap",
         ) from exc
     backend: Backend = docker.DockerBackend(image=spec.document.get("image"), allow_tag=allow_tag)
     return backend
@@ -65,17 +65,9 @@ def run_task(
     """
     from tidegate.home import open_ledger
     from tidegate.sandbox.run import run_task as run
-    from tidegate.sandbox.spec import TaskSpecError, load_task
+    from tidegate.sandbox.spec import load_task
 
-    if allow_tag:
-        # The loader refuses a bare docker tag; --allow-tag is the one way past that check.
-        try:
-            data = task.read_bytes()
-        except OSError as exc:
-            raise TaskSpecError(f"{task}: {exc.strerror}") from exc
-        spec = _load_allowing_tag(data, task)
-    else:
-        spec = load_task(task)
+    spec = load_task(task, allow_tag=allow_tag)
     chosen = pick_backend(backend.value if backend else spec.backend, spec, allow_tag)
     ledger = open_ledger(state(ctx).settings(), writable=True)
     try:
@@ -96,27 +88,3 @@ def run_task(
     if result.status != "ok":
         raise typer.Exit(1)
 
-
-def _load_allowing_tag(data: bytes, task: Path) -> TaskSpec:
-    """Parse a spec, accepting a docker image named by tag (the only problem tolerated)."""
-    import json
-
-    import yaml
-
-    from tidegate.sandbox.spec import TaskSpec, TaskSpecError, parse_task
-
-    try:
-        return parse_task(data, str(task), task.resolve().parent)
-    except TaskSpecError as exc:
-        if "not pinned by digest" not in exc.message or exc.message.count("\n  ") != 1:
-            raise
-    # Re-parse with the image pinned to a placeholder, then put the tag back.
-    text = data.decode("utf-8")
-    document = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
-    image = document["image"]
-    document["image"] = "tag@sha256:" + "0" * 64
-    pinned = parse_task(json.dumps(document).encode(), str(task), task.resolve().parent)
-    document["image"] = image
-    return TaskSpec(
-        pinned.id, pinned.repository, pinned.commit, pinned.steps, pinned.backend, document
-    )

@@ -15,6 +15,10 @@ class GuardUnavailable(TidegateError):
 
     exit_code = 1
 
+    def __init__(self, message: str, *, guard: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.guard = guard
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -49,6 +53,9 @@ class CommandSpec:
     env: Mapping[str, str] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
     guards: Guards = field(default_factory=Guards)
+    trace_file: Path | None = None
+    """Host path for an strace log of the files the command opens (None: not traced); a
+    backend that cannot trace refuses the ``trace`` guard."""
 
 
 @dataclass(frozen=True)
@@ -87,4 +94,8 @@ class Backend(Protocol):
     def run(self, workspace: Path, command: CommandSpec) -> CommandResult:
         """Run ``command`` with ``workspace`` as the only writable directory; never raise for
         what the command does (timeouts, kills, exits are results)."""
+        ...
+
+    def versions(self) -> dict[str, str]:
+        """Return the versions of the tools this backend runs on (recorded as provenance)."""
         ...

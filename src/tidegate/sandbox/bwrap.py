@@ -58,6 +58,8 @@ HIDDEN_DIRS = (
 # Files replaced by /dev/null: the sandbox's uid 0 maps to host root, the owner of these files,
 # so dropping capabilities alone does not stop it reading them.
 HIDDEN_FILES = ("/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-", "/etc/sudoers")
+TRACED_CALLS = "trace=open,openat,openat2,creat,execve"
+"""The system calls --trace-files records (what a command opened or executed)."""
 _READ_CHUNK = 65536
 _REAP_SECONDS = 5.0
 
@@ -224,6 +226,7 @@ class _Plan:
     memory_cgroup: bool
     pids_cgroup: bool
     rlimits: list[tuple[int, tuple[int, int]]]
+    tracer: list[str] = field(default_factory=list)  # strace argv prefix, when tracing
 
 
 class BwrapBackend:
@@ -254,6 +257,18 @@ class BwrapBackend:
         """Return how each guard is enforced; GuardUnavailable when one cannot be."""
         return self._plan(command).statuses
 
+    def versions(self) -> dict[str, str]:
+        """Return bubblewrap's and libseccomp's versions (provenance of a run)."""
+        found: dict[str, str] = {}
+        if self.bwrap:
+            with contextlib.suppress(OSError, subprocess.SubprocessError):
+                done = subprocess.run(
+                    [self.bwrap, "--version"], capture_output=True, timeout=5, check=False
+                )
+                found["bwrap"] = done.stdout.decode("utf-8", "replace").strip()
+        found["libseccomp"] = seccomp.library_version()
+        return found
+
     def run(self, workspace: Path, command: CommandSpec) -> CommandResult:
         """Run ``command`` in ``workspace`` under bwrap; a command's failures are results."""
         plan = self._plan(command)
@@ -261,7 +276,7 @@ class BwrapBackend:
         started = time.monotonic()
         try:
             with self._site_dir(plan.site_files) as site, _seccomp_fd(command) as bpf_fd:
-                argv = self._argv(workspace, command, plan.env, site, bpf_fd)
+                argv = plan.tracer + self._argv(workspace, command, plan.env, site, bpf_fd)
                 self._make_cgroups(cgroups, plan, command.limits)
                 return self._execute(argv, bpf_fd, command.limits, plan, cgroups, started)
         finally:
@@ -290,6 +305,7 @@ class BwrapBackend:
         ok, why = seccomp.available()
         if not ok:
             raise refuse("seccomp", why, hint="apt-get install libseccomp2; pip install pyseccomp")
+        tracer = self._tracer(command, statuses)
         hidden_dirs, hidden_files = _hidden_paths(self.hide)
         statuses += [
             GuardStatus(
@@ -374,7 +390,28 @@ class BwrapBackend:
         statuses.append(
             GuardStatus("output", True, f"{limits.output_bytes} bytes per stream, rest truncated")
         )
-        return _Plan(statuses, env.env, env.site_files, memory_cgroup, pids_cgroup, rlimits)
+        return _Plan(statuses, env.env, env.site_files, memory_cgroup, pids_cgroup, rlimits, tracer)
+
+    def _tracer(self, command: CommandSpec, statuses: list[GuardStatus]) -> list[str]:
+        """Return the strace prefix for a traced command (and record how it is traced)."""
+        if command.trace_file is None:
+            return []
+        strace = shutil.which("strace")
+        if strace is None:
+            raise guard_env.refuse(
+                "trace", "strace is not installed", hint="apt-get install strace"
+            )
+        # strace runs OUTSIDE the sandbox and follows bwrap into it: the seccomp filter keeps
+        # denying ptrace to the task itself.
+        statuses.append(
+            GuardStatus(
+                "trace",
+                True,
+                "strace outside the sandbox follows bwrap and its children "
+                f"({TRACED_CALLS}); the task itself still cannot ptrace",
+            )
+        )
+        return [strace, "-f", "-qq", "-o", str(command.trace_file), "-e", TRACED_CALLS, "--"]
 
     def _argv(
         self,

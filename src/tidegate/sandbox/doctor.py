@@ -6,11 +6,14 @@ import importlib
 import os
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from tidegate.sandbox import bwrap as bwrap_backend
 from tidegate.sandbox import guards, seccomp
+from tidegate.sandbox.backend import CommandSpec, Guards, GuardUnavailable, Limits
 
 DOCKER_SOCKET = "/var/run/docker.sock"
 _PROBE_SECONDS = 10.0
@@ -27,11 +30,29 @@ class DoctorRow:
     detail: str
 
 
-def doctor_report() -> list[DoctorRow]:
-    """Run every probe and return its rows (bwrap first, then docker)."""
+def doctor_report(image: str | None = None) -> list[DoctorRow]:
+    """Run every probe and return its rows (bwrap first, then docker; ``image`` for docker)."""
     rows = _bwrap_rows()
     rows.append(_docker_row())
+    if rows[-1].ok:
+        rows += _docker_image_rows(image)
     return rows
+
+
+def usable_backends(rows: list[DoctorRow]) -> list[str]:
+    """Return the backends whose every probed guard works here."""
+    names = dict.fromkeys(row.backend for row in rows)
+    return [name for name in names if all(r.ok for r in rows if r.backend == name)]
+
+
+def to_json(rows: list[DoctorRow]) -> dict[str, Any]:
+    """Return the report as a JSON document (rows plus the usable backends)."""
+    return {
+        "backends": usable_backends(rows),
+        "checks": [
+            {"backend": r.backend, "guard": r.guard, "ok": r.ok, "detail": r.detail} for r in rows
+        ],
+    }
 
 
 def render(rows: list[DoctorRow]) -> str:
@@ -127,3 +148,36 @@ def _docker_row() -> DoctorRow:
     except Exception as exc:  # any SDK or socket failure means "not reachable"
         return DoctorRow("docker", "engine", False, f"{DOCKER_SOCKET} not reachable: {exc}")
     return DoctorRow("docker", "engine", True, f"engine {version} at {DOCKER_SOCKET}")
+
+
+def _docker_image_rows(image: str | None) -> list[DoctorRow]:
+    """Ask the docker backend how it would guard a frozen, seeded, limited command in ``image``."""
+    if not image:
+        return [
+            DoctorRow(
+                "docker",
+                "image",
+                False,
+                "no image to probe: pass --image NAME@sha256:... (or set TIDEGATE_DOCKER_IMAGE)",
+            )
+        ]
+    try:
+        from tidegate.sandbox import docker as docker_backend  # noqa: PLC0415  (needs the SDK)
+    except ImportError as exc:
+        return [DoctorRow("docker", "backend", False, f"not available: {exc}")]
+    command = CommandSpec(
+        ("true",),
+        limits=Limits(wall_seconds=_PROBE_SECONDS, memory_mb=64, processes=64, cpu_seconds=5),
+        guards=Guards(clock="frozen", epoch=_EPOCH, seed=1),
+    )
+    backend = docker_backend.DockerBackend(image=image)
+    try:
+        statuses = backend.guards(command)
+    except GuardUnavailable as exc:
+        return [DoctorRow("docker", exc.guard, False, exc.message)]
+    rows = [DoctorRow("docker", s.guard, True, s.how) for s in statuses if s.enforced]
+    with tempfile.TemporaryDirectory(prefix="tidegate-doctor-") as workspace:
+        result = backend.run(Path(workspace), command)
+    detail = f"`true` ran in {result.duration_ms:.0f} ms"
+    rows.append(DoctorRow("docker", "run", result.status == "ok", f"{detail}: {result.status}"))
+    return rows

@@ -35,9 +35,7 @@ FAKETIME_GLOBS = (
 
 def refuse(guard: str, why: str, hint: str | None = None) -> GuardUnavailable:
     """Return the GuardUnavailable naming ``guard`` and why (the run must not start)."""
-    error = GuardUnavailable(f"guard {guard!r} cannot be enforced: {why}", hint=hint)
-    error.guard = guard  # type: ignore[attr-defined]  # a tag for callers, not a public field
-    return error
+    return GuardUnavailable(f"guard {guard!r} cannot be enforced: {why}", guard=guard, hint=hint)
 
 
 def find_faketime() -> str | None:

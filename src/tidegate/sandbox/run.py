@@ -27,7 +27,6 @@ import os
 import platform
 import re
 import secrets
-import shutil
 import signal
 import stat
 import threading
@@ -72,10 +71,6 @@ DEFAULT_OUTPUT_BYTES = 1 << 20
 MAX_PATCH_BYTES = 64 << 20
 MAX_LISTED_FILES = 10_000
 MAX_VIOLATIONS = 100
-TRACE_DIR = ".tidegate-trace"
-"""Where --trace-files writes strace logs: inside the workspace (the only writable place in
-a sandbox), excluded from snapshots and removed before the patch is computed."""
-TRACED_CALLS = "trace=open,openat,openat2,creat,execve"
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -217,11 +212,10 @@ def _cpu_model() -> str:
 
 def _tool_versions(backend: Backend, git_version: str) -> dict[str, str]:
     tools = {"python": platform.python_version(), "tidegate": __version__, "git": git_version}
-    # Optional backend hook (not in the Protocol yet): e.g. {"bwrap": "bubblewrap 0.8.0"}.
-    versions = getattr(backend, "versions", None)
-    if callable(versions):
-        with contextlib.suppress(Exception):
-            tools.update({str(k): str(v) for k, v in dict(versions()).items()})
+    # Provenance is evidence, not a precondition: a backend that cannot tell its versions
+    # still runs (guards() is where a backend refuses).
+    with contextlib.suppress(Exception):
+        tools.update({str(k): str(v) for k, v in backend.versions().items()})
     return tools
 
 
@@ -311,12 +305,19 @@ class _Run:
 
     def command(self, index: int, remaining: float | None) -> CommandSpec:
         step = self.spec.steps[index]
-        argv = step.run
-        if self.trace_files:
-            log = os.path.relpath(f"{TRACE_DIR}/step-{index}.txt", step.cwd)
-            argv = ("strace", "-f", "-qq", "-o", log, "-e", TRACED_CALLS, "--", *argv)
         limits = dataclasses.replace(self.limits, wall_seconds=remaining)
-        return CommandSpec(argv, step.cwd, dict(self.contract.env), limits, self.guards)
+        return CommandSpec(
+            step.run,
+            step.cwd,
+            dict(self.contract.env),
+            limits,
+            self.guards,
+            trace_file=self.trace_path(index) if self.trace_files else None,
+        )
+
+    def trace_path(self, index: int) -> Path:
+        """Where the backend writes step ``index``'s strace log (outside the workspace)."""
+        return self.workspace.scratch / f"trace-step-{index}.txt"
 
     def started_body(self, guards: list[GuardStatus]) -> dict[str, Any]:
         spec, provenance = self.spec, self.workspace.provenance
@@ -373,8 +374,6 @@ class _Run:
                 )
                 return
             command = self.command(index, remaining)
-            if self.trace_files:
-                (self.workspace.root / TRACE_DIR).mkdir(exist_ok=True)
             outcome = self.backend.run(self.workspace.root, command)
             self.steps_run += 1
             seq = self.record_command(index, command, outcome)
@@ -396,7 +395,7 @@ class _Run:
         blobs = {"stdout": stdout, "stderr": stderr}
         files_read: int | None = None
         if self.trace_files:
-            paths = _files_read(self.workspace.root / TRACE_DIR / f"step-{index}.txt", redact)
+            paths = _files_read(self.trace_path(index), redact)
             blobs["files-read.json"] = json.dumps(paths, indent=1).encode()
             files_read = len(paths)
         violations = [{"guard": g, "detail": redact.text(d)} for g, d in outcome.violations]
@@ -420,7 +419,6 @@ class _Run:
 
     def compare(self) -> tuple[dict[str, Any] | None, dict[str, bytes], dict[str, Any], int | None]:
         """Snapshot the workspace after the run: patch summary, blobs, semantic diff, bytes."""
-        shutil.rmtree(self.workspace.root / TRACE_DIR, ignore_errors=True)
         after = snapshot(self.workspace.root)
         changes = diff_snapshots(self.before, after)
         self.result.changes = changes
@@ -568,8 +566,6 @@ def run_task(
     ``spec_dir`` resolves relative ``from_file`` secrets (default: the current directory);
     ``workdir`` is where the temporary workspace goes (default: the system's temp directory).
     """
-    if trace_files and shutil.which("strace") is None:
-        raise UsageError("--trace-files needs strace, which is not installed")
     contract = resolve_contract(
         spec, os.environ if host_env is None else host_env, spec_dir or Path.cwd()
     )

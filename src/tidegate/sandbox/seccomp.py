@@ -7,6 +7,7 @@ and a run that needs it is refused (fail closed); nothing falls back to running 
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import functools
 import os
@@ -74,6 +75,7 @@ def _pyseccomp() -> Any:
     except (ImportError, RuntimeError, OSError) as exc:
         raise GuardUnavailable(
             f"guard 'seccomp' is unavailable: pyseccomp/libseccomp cannot be loaded ({exc})",
+            guard="seccomp",
             hint="install libseccomp2 (apt) and pyseccomp (pip), or see `tidegate doctor`",
         ) from exc
     return pyseccomp
@@ -121,6 +123,22 @@ def filter_fd(network: str) -> int:
         os.close(fd)
         raise
     return fd
+
+
+def library_version() -> str:
+    """Return "pyseccomp X (libseccomp A.B.C)" for provenance, or "unavailable"."""
+    try:
+        sc = _pyseccomp()
+    except GuardUnavailable:
+        return "unavailable"
+    native: Any = getattr(sc, "_libseccomp", None)  # pyseccomp's own handle on the C library
+    try:
+        native.seccomp_version.restype = ctypes.POINTER(ctypes.c_uint * 3)
+        major, minor, micro = native.seccomp_version().contents
+        library = f"libseccomp {major}.{minor}.{micro}"
+    except (AttributeError, TypeError, ValueError, OSError):
+        library = "libseccomp (version unknown)"
+    return f"pyseccomp {getattr(sc, '__version__', '?')} ({library})"
 
 
 def available() -> tuple[bool, str]:

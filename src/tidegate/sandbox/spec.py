@@ -58,8 +58,11 @@ class TaskSpec:
         }
 
 
-def parse_task(data: bytes, source: str, base: Path) -> TaskSpec:
-    """Parse and validate a task spec; ``base`` resolves a relative repository path."""
+def parse_task(data: bytes, source: str, base: Path, *, allow_tag: bool = False) -> TaskSpec:
+    """Parse and validate a task spec; ``base`` resolves a relative repository path.
+
+    ``allow_tag`` accepts a docker image named by tag instead of digest (`--allow-tag`).
+    """
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -68,7 +71,7 @@ def parse_task(data: bytes, source: str, base: Path) -> TaskSpec:
     if not isinstance(document, dict):
         raise TaskSpecError(f"{source}: a task spec is a mapping, not {type(document).__name__}")
     problems = schema_errors(document, "task")
-    problems += _semantic_problems(document) if not problems else []
+    problems += _semantic_problems(document, allow_tag) if not problems else []
     if problems:
         listed = "\n  ".join(problems)
         raise TaskSpecError(f"{source}: invalid task spec ({len(problems)} problems):\n  {listed}")
@@ -89,8 +92,8 @@ def parse_task(data: bytes, source: str, base: Path) -> TaskSpec:
     )
 
 
-def load_task(path: Path) -> TaskSpec:
-    """Read and validate the task spec file at ``path``."""
+def load_task(path: Path, *, allow_tag: bool = False) -> TaskSpec:
+    """Read and validate the task spec file at ``path`` (``allow_tag``: see parse_task)."""
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_SPEC_BYTES + 1)
@@ -98,7 +101,7 @@ def load_task(path: Path) -> TaskSpec:
         raise TaskSpecError(f"{path}: {exc.strerror}") from exc
     if len(data) > MAX_SPEC_BYTES:
         raise TaskSpecError(f"{path}: larger than {MAX_SPEC_BYTES} bytes")
-    return parse_task(data, str(path), path.resolve().parent)
+    return parse_task(data, str(path), path.resolve().parent, allow_tag=allow_tag)
 
 
 def _load(text: str, source: str) -> Any:
@@ -120,7 +123,7 @@ def _load(text: str, source: str) -> Any:
         raise TaskSpecError(f"{source}{where}: invalid YAML: {problem}") from exc
 
 
-def _semantic_problems(document: dict[str, Any]) -> list[str]:
+def _semantic_problems(document: dict[str, Any], allow_tag: bool) -> list[str]:
     """Rules a JSON Schema says poorly: clocks need an epoch, docker needs a pinned image."""
     problems: list[str] = []
     determinism = document.get("determinism", {})
@@ -130,7 +133,7 @@ def _semantic_problems(document: dict[str, Any]) -> list[str]:
         image = document.get("image")
         if not image:
             problems.append("$.image: required with backend 'docker'")
-        elif not _DIGEST.search(image):
+        elif not allow_tag and not _DIGEST.search(image):
             problems.append(
                 f"$.image: {image!r} is not pinned by digest (name@sha256:<64 hex>); "
                 "a bare tag can change under you (`tidegate run --allow-tag` accepts it)"

@@ -50,8 +50,15 @@ class Workspace:
         """The tree as extracted, never touched by the task."""
         return self.base / BEFORE_DIR
 
+    @property
+    def scratch(self) -> Path:
+        """A directory of tidegate's own beside the workspace (never visible to the task)."""
+        path = self.base / "scratch"
+        path.mkdir(mode=0o700, exist_ok=True)
+        return path
+
     def remove(self) -> None:
-        """Delete the workspace (both copies)."""
+        """Delete the workspace (both copies and the scratch directory)."""
         # A task may leave read-only directories behind; make them writable to delete them.
         for directory in (self.root, self.before):
             for path in [directory, *directory.rglob("*")] if directory.exists() else []:

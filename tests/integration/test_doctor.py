@@ -1,0 +1,77 @@
+"""`tidegate doctor` probes this machine for real: what it reports must match what runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tidegate.cli import run
+from tidegate.sandbox import doctor
+from tidegate.sandbox.backend import CommandSpec, Guards, Limits
+from tidegate.sandbox.bwrap import BwrapBackend
+
+
+def doctor_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, object]]:
+    capsys.readouterr()
+    code = run(["doctor", "--format", "json", *args])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_doctor_reports_every_bwrap_guard(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TIDEGATE_DOCKER_IMAGE", raising=False)
+    code, report = doctor_json(capsys)
+    checks = report["checks"]
+    assert isinstance(checks, list)
+    bwrap = {c["guard"]: c for c in checks if c["backend"] == "bwrap"}
+    assert set(bwrap) == {"namespaces", "clock", "seccomp", "memory", "processes", "network"}
+    assert {c["backend"] for c in checks} >= {"bwrap", "docker"}
+    if os.environ.get("TIDEGATE_REQUIRE_BWRAP") == "1":
+        assert "bwrap" in report["backends"], bwrap
+    assert code == (0 if report["backends"] else 1)
+
+
+def test_doctor_agrees_with_the_backend(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """When doctor says bwrap works, a guarded command really runs; when not, it is refused."""
+    if shutil.which("bwrap") is None:
+        pytest.skip("bwrap is not installed")
+    rows = doctor.doctor_report()
+    usable = "bwrap" in doctor.usable_backends(rows)
+    command = CommandSpec(
+        ("sh", "-c", "date +%s"),
+        limits=Limits(wall_seconds=10, memory_mb=64, processes=32),
+        guards=Guards(clock="frozen", epoch=1767225600, seed=3),
+    )
+    if not usable:
+        pytest.skip("doctor says bwrap is not fully usable here")
+    result = BwrapBackend().run(tmp_path, command)
+    assert result.status == "ok", result.stderr
+    assert result.stdout.strip() == b"1767225600"
+
+
+def test_doctor_names_the_missing_docker_image(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TIDEGATE_DOCKER_IMAGE", raising=False)
+    _, report = doctor_json(capsys)
+    docker = [c for c in report["checks"] if c["backend"] == "docker"]  # type: ignore[union-attr]
+    assert docker
+    if docker[0]["ok"]:  # the engine answers: the image is what is missing
+        assert any(c["guard"] == "image" and "--image" in c["detail"] for c in docker)
+        assert "docker" not in report["backends"]
+
+
+def test_render_aligns_columns() -> None:
+    rows = [
+        doctor.DoctorRow("bwrap", "clock", True, "fine"),
+        doctor.DoctorRow("docker", "engine", False, "not reachable"),
+    ]
+    lines = doctor.render(rows).splitlines()
+    assert lines[0].index("clock") == lines[1].index("engine")
+    assert "NO" in lines[1]
+    assert doctor.usable_backends(rows) == ["bwrap"]

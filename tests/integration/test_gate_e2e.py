@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -398,3 +399,44 @@ def test_policy_replay_lists_decisions_that_would_flip(project: Project, tmp_pat
     assert changed[0]["recorded"] == "review" and changed[0]["now"] == "deny"
     code, out, err = project("policy", "replay", "--policy", str(DEFAULT_POLICIES))
     assert code == 0, err
+
+
+def test_a_sandbox_run_informs_the_gate(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tidegate run` then `gate check --run`: the run's violations reach the policy."""
+    if shutil.which("bwrap") is None:
+        if os.environ.get("TIDEGATE_REQUIRE_BWRAP") == "1":
+            pytest.fail("TIDEGATE_REQUIRE_BWRAP=1 but bwrap is not installed", pytrace=False)
+        pytest.skip("bubblewrap is not installed")
+    task = tmp_path / "task.json"
+    task.write_text(
+        json.dumps(
+            {
+                "id": "edit-docs",
+                "repository": {"path": str(project.root), "commit": "HEAD"},
+                "paths": ["docs/**"],
+                "steps": [
+                    {"name": "agent", "run": ["sh", "-c", "echo more >> src/util/text.py"]},
+                    {"name": "tests", "run": ["sh", "-c", "echo '3 passed in 0.1s'"]},
+                ],
+                "determinism": {"clock": "frozen", "epoch": "2026-01-01T00:00:00Z", "seed": 1},
+            }
+        )
+    )
+    code, out, err = project("run", str(task))
+    assert code == 0, err
+    run_id = out.strip()
+    assert "violation [paths]: src/util/text.py changed outside the task's paths" in err
+    finished = [b for b in project.entries("run.finished") if b["run_id"] == run_id]
+    assert finished[0]["tests"] == {"passed": 3, "failed": 0, "steps": ["tests"]}
+    project.write("docs/guide.md", "# Guide\n\nHow to charge a customer, step by step.\n")
+    project.commit("docs")
+    plain_code, _ = project.check()
+    assert plain_code == 0  # a docs-only change proceeds on its own
+    code, report = project.check("--run", run_id)
+    assert code == 10, report
+    rules = [reason["rule"] for reason in report["record"]["decision"]["reasons"]]
+    assert "run.violations" in rules
+    recorded = project.entries("gate.decision")[-1]
+    assert recorded["decision"]["action"] == "review"

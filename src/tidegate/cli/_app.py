@@ -17,6 +17,7 @@ from tidegate.cli import (
     _keys,
     _ledger,
     _policy,
+    _replay,
     _retention,
     _run,
     _witness,
@@ -71,6 +72,7 @@ app.command("diff")(_diff.diff)
 app.add_typer(_gate.app, name="gate")
 app.add_typer(_policy.app, name="policy")
 app.command("run")(_run.run_task)
+app.command("replay")(_replay.replay)
 app.command("doctor")(_doctor.doctor)
 app.add_typer(_keys.app, name="keys")
 _ledger.app.command("export")(_export.export)

@@ -17,6 +17,7 @@ POLICY_LOADED = "policy.loaded"
 RUN_STARTED = "run.started"
 RUN_COMMAND = "run.command"
 RUN_FINISHED = "run.finished"
+RUN_REPLAYED = "run.replayed"
 """Run kinds (written by `tidegate run`); verify's completeness checks pair them by run_id."""
 
 KIND_SCHEMAS: Mapping[str, str] = {
@@ -29,6 +30,7 @@ KIND_SCHEMAS: Mapping[str, str] = {
     RUN_STARTED: "ledger/run.started",
     RUN_COMMAND: "ledger/run.command",
     RUN_FINISHED: "ledger/run.finished",
+    RUN_REPLAYED: "ledger/run.replayed",
 }
 """Kinds this version can append, with their body schema under schemas/."""
 

@@ -1,0 +1,215 @@
+"""`replay_run` and `tidegate replay` end to end: a real git repository and SQLite ledger.
+
+Most tests run through the unsandboxed test backend of test_sandbox_run; one goes through
+the real BwrapBackend (skipped without bwrap unless TIDEGATE_REQUIRE_BWRAP=1).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import LedgerFixture, create_ledger
+from tests.integration.test_sandbox_run import (
+    UnsandboxedTestBackend,
+    _git,
+    blob,
+    entries,
+    make_spec,
+)
+from tidegate.errors import UsageError
+from tidegate.ledger.store import sqlite_url
+from tidegate.ledger.verify import verify_ledger
+from tidegate.sandbox.backend import Backend
+from tidegate.sandbox.replay import replay_run
+from tidegate.sandbox.run import run_task
+from tidegate.sandbox.spec import TaskSpec
+
+DETERMINISTIC = "printf 'def add(a, b):\\n    return a - b\\n' > src/app.py && ls && echo done"
+RANDOM = ["python3", "-c", "import os; print(os.urandom(16).hex())"]
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A temporary git repository with two files, one commit."""
+    root = tmp_path / "repo"
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "app.py").write_text("def add(a, b):\n    return a + b\n")
+    (root / "README.md").write_text("hello\n")
+    _git(root, "init", "-q", "-b", "main")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "initial")
+    return root
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Iterator[LedgerFixture]:
+    """A fresh SQLite ledger."""
+    fixture = create_ledger(sqlite_url(tmp_path / "ledger.db"))
+    yield fixture
+    fixture.store.close()
+
+
+def unsandboxed(name: str, spec: TaskSpec) -> Backend:
+    return UnsandboxedTestBackend()
+
+
+def test_deterministic_task_replays_identical_and_links_both_runs(
+    repo: Path, ledger: LedgerFixture
+) -> None:
+    spec = make_spec(repo, [["sh", "-c", DETERMINISTIC], ["sh", "-c", "echo warn >&2"]])
+    original = run_task(spec, ledger.ledger, UnsandboxedTestBackend(), host_env={})
+    assert original.status == "ok"
+    # A later commit must not matter: the replay checks out the commit the run resolved.
+    (repo / "README.md").write_text("changed later\n")
+    _git(repo, "commit", "-qam", "later")
+
+    result = replay_run(ledger.ledger, original.run_id, unsandboxed, host_env={})
+    assert result.identical, result.comparison.differences
+    assert result.run.run_id != original.run_id
+
+    recorded = entries(ledger)
+    kinds = [kind for _, kind, _, _ in recorded]
+    assert kinds.count("run.started") == 2 and kinds[-1] == "run.replayed"
+    _, _, body, blobs = recorded[-1]
+    assert body == {
+        "run_id": result.run.run_id,
+        "replay_of": original.run_id,
+        "original_seq": original.finished_seq,
+        "replay_seq": result.run.finished_seq,
+        "backend": "unsandboxed-test",
+        "status": "ok",
+        "identical": True,
+        "differences": [],
+    }
+    assert blobs == {}
+    started = [b for _, k, b, _ in recorded if k == "run.started"]
+    assert started[0]["spec_digest"] == started[1]["spec_digest"]
+    assert started[1]["provenance"]["requested_commit"] == started[0]["provenance"]["commit"]
+    assert verify_ledger(ledger.store, ledger.trust).ok
+    document = result.document()
+    assert document["identical"] is True and document["replay_of"] == original.run_id
+
+
+def test_urandom_output_differs_with_randomness(repo: Path, ledger: LedgerFixture) -> None:
+    spec = make_spec(repo, [RANDOM])
+    original = run_task(spec, ledger.ledger, UnsandboxedTestBackend(), host_env={})
+    result = replay_run(ledger.ledger, original.run_id, unsandboxed, host_env={})
+    assert not result.identical
+    [difference] = result.comparison.differences
+    assert (difference.what, difference.step) == ("stdout", 0)
+    assert difference.causes[0].cause == "randomness"
+    recorded = entries(ledger)
+    _, kind, body, blobs = recorded[-1]
+    assert kind == "run.replayed" and body["identical"] is False
+    assert body["differences"][0]["causes"][0]["cause"] == "randomness"
+    assert "diff" not in body["differences"][0]  # no raw output in the body
+    diff = blob(ledger, blobs["differences.diff"]).decode()
+    assert "original/step-0/stdout" in diff and diff == result.diff
+
+
+def test_secret_is_masked_in_differences(repo: Path, ledger: LedgerFixture) -> None:
+    secret = "hunter2-Sup3r-s3cret-VALUE-9f8e7d"
+    spec = make_spec(
+        repo,
+        [["sh", "-c", 'echo "$K"; python3 -c "import os; print(os.urandom(8).hex())"']],
+        environment={"secrets": [{"name": "K", "from_env": "K"}]},
+    )
+    original = run_task(spec, ledger.ledger, UnsandboxedTestBackend(), host_env={"K": secret})
+    result = replay_run(ledger.ledger, original.run_id, unsandboxed, host_env={"K": secret})
+    assert not result.identical
+    assert secret not in result.diff and "[MASKED:K]" in result.diff
+
+
+def test_unknown_run_is_a_usage_error(ledger: LedgerFixture) -> None:
+    with pytest.raises(UsageError, match="run-0123456789abcdef0123"):
+        replay_run(ledger.ledger, "run-0123456789abcdef0123", unsandboxed, host_env={})
+    assert ledger.store.size() == 0
+
+
+def test_real_bwrap_frozen_clock_and_seed_replay_identical(
+    repo: Path, ledger: LedgerFixture
+) -> None:
+    required = os.environ.get("TIDEGATE_REQUIRE_BWRAP") == "1"
+    if shutil.which("bwrap") is None and not required:
+        pytest.skip("bwrap is not installed")
+    from tidegate.sandbox.bwrap import BwrapBackend
+
+    program = (
+        "import random; print(random.random(), random.randint(0, 10**9));"
+        " print(sorted({'pear', 'apple', 'fig'})); print(list({'pear', 'apple', 'fig'}))"
+    )
+    spec = make_spec(
+        repo,
+        [["sh", "-c", "date +%s"], ["python3", "-c", program]],
+        determinism={"clock": "frozen", "epoch": "2030-01-01T00:00:00Z", "seed": 1},
+    )
+    original = run_task(spec, ledger.ledger, BwrapBackend(), host_env={})
+    if original.status == "refused" and not required:
+        pytest.skip(f"bwrap refused here: {original.error}")
+    assert original.status == "ok", original.error
+    result = replay_run(ledger.ledger, original.run_id, lambda name, s: BwrapBackend(), host_env={})
+    assert result.backend == "bwrap"
+    assert result.identical, [d.summary + "\n" + d.diff for d in result.comparison.differences]
+    recorded = entries(ledger)
+    assert blob(ledger, recorded[1][3]["stdout"]) == b"1893456000\n"
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    from tidegate.cli import run
+
+    for name in ("TIDEGATE_DIR", "TIDEGATE_LEDGER_URL", "TIDEGATE_KEY", "TIDEGATE_ACTOR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    home = tmp_path / "project"
+    home.mkdir()
+    monkeypatch.chdir(home)
+    assert run(["init", "--origin", "replay.example/log"]) == 0
+    # No sandbox in CLI tests: both `run` and `replay` get the unsandboxed test backend.
+    monkeypatch.setattr("tidegate.cli._run.pick_backend", lambda *args: UnsandboxedTestBackend())
+    monkeypatch.setattr("tidegate.cli._replay.pick_backend", lambda *args: UnsandboxedTestBackend())
+    return home
+
+
+def _cli_run(project: Path, repo: Path, argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    from tidegate.cli import run
+
+    spec = {
+        "id": "t",
+        "repository": {"path": str(repo)},
+        "steps": [{"name": "s", "run": argv}],
+    }
+    (project / "task.json").write_text(json.dumps(spec))
+    capsys.readouterr()
+    assert run(["run", "task.json"]) == 0
+    return capsys.readouterr().out.strip()
+
+
+def test_cli_exit_codes(project: Path, repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tidegate.cli import run
+
+    steady = _cli_run(project, repo, ["sh", "-c", "echo steady"], capsys)
+    assert run(["replay", steady, "--backend", "bwrap"]) == 0
+    out, err = capsys.readouterr()
+    assert out == "identical\n" and f"of {steady}" in err
+
+    noisy = _cli_run(project, repo, RANDOM, capsys)
+    assert run(["replay", noisy, "--backend", "bwrap"]) == 10
+    out, _ = capsys.readouterr()
+    assert "randomness" in out and "original/step-0/stdout" in out
+
+    assert run(["replay", noisy, "--backend", "bwrap", "--format", "json"]) == 10
+    document = json.loads(capsys.readouterr().out)
+    assert document["replay_of"] == noisy and document["identical"] is False
+    assert document["differences"][0]["causes"][0]["cause"] == "randomness"
+
+    assert run(["replay", "run-0123456789abcdef0123"]) == 2
+    assert "run-0123456789abcdef0123" in capsys.readouterr().err
+    # the recorded backend is the test one, which the CLI cannot pick by itself
+    assert run(["replay", steady]) == 2

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the tests need on a fresh machine, then lint, type-check and run the suite
 # against real SQLite, a throwaway PostgreSQL cluster on loopback, Go's sumdb/tlog verifier and
-# real bubblewrap + libfaketime for the sandbox.
+# real bubblewrap + libfaketime and a real docker engine for the sandbox.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +16,8 @@ command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1 || missing+=(faketime)
 ls /usr/lib/*/libseccomp.so.2 >/dev/null 2>&1 || missing+=(libseccomp2)
 command -v strace >/dev/null 2>&1 || missing+=(strace)
+# The docker backend: Debian's engine, and the packages the base image recipe unpacks.
+command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}" >&2
   as_root apt-get update -qq
@@ -30,6 +32,9 @@ fi
 .venv/bin/ruff format --check src tests bench scripts
 .venv/bin/mypy
 
-# Both backends and the Go check are required here: a missing one fails instead of skipping.
-export TIDEGATE_REQUIRE_PG=1 TIDEGATE_REQUIRE_GO=1 TIDEGATE_REQUIRE_BWRAP=1 RUST_BACKTRACE=0
-scripts/with-postgres.sh .venv/bin/pytest -n 2 "$@"
+# Every backend and the Go check are required here: a missing one fails instead of skipping.
+# with-docker.sh starts dockerd (--bridge=none --iptables=false, unix socket only) when none
+# answers, builds the base image from sandbox/image/ and stops what it started afterwards.
+export TIDEGATE_REQUIRE_PG=1 TIDEGATE_REQUIRE_GO=1 TIDEGATE_REQUIRE_BWRAP=1 \
+  TIDEGATE_REQUIRE_DOCKER=1 RUST_BACKTRACE=0
+scripts/with-docker.sh scripts/with-postgres.sh .venv/bin/pytest -n 2 "$@"

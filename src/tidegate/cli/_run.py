@@ -87,4 +87,3 @@ def run_task(
     emit(result.run_id)
     if result.status != "ok":
         raise typer.Exit(1)
-

@@ -1,0 +1,197 @@
+"""The docker backend's own behaviour against a real engine: image pinning, refusals, container
+lifecycle, versions. Escapes, limits and determinism are in the shared suite
+(test_sandbox_backends.py), which runs them against both backends."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tidegate.sandbox.backend import (
+    CommandResult,
+    CommandSpec,
+    Guards,
+    GuardUnavailable,
+    Limits,
+)
+
+EPOCH = 1767225600  # 2026-01-01T00:00:00Z
+REQUIRE_ENV = "TIDEGATE_REQUIRE_DOCKER"
+IMAGE_ENV = "TIDEGATE_DOCKER_IMAGE"
+
+
+def _unavailable() -> str | None:
+    """Return why the docker tests cannot run here, or None when they can."""
+    image = os.environ.get(IMAGE_ENV)
+    if not image:
+        return f"{IMAGE_ENV} is unset (run under scripts/with-docker.sh)"
+    try:
+        import docker
+    except ImportError:
+        return "the docker Python SDK is not installed (pip install docker)"
+    try:
+        client = docker.from_env()
+        client.api.inspect_image(image.rpartition("@")[2])
+    except Exception as exc:
+        return f"no docker engine or no image {image}: {exc}"
+    return None
+
+
+_why = _unavailable()
+if _why is not None:
+    if os.environ.get(REQUIRE_ENV):
+        pytest.fail(f"{REQUIRE_ENV} is set but {_why}", pytrace=False)
+    pytest.skip(_why, allow_module_level=True)
+
+from tidegate.sandbox.docker import DockerBackend  # noqa: E402  (after the skip: needs the SDK)
+
+IMAGE = os.environ[IMAGE_ENV]
+IMAGE_ID = "sha256:" + IMAGE.rpartition("sha256:")[2]
+
+
+@pytest.fixture(scope="module")
+def backend() -> DockerBackend:
+    return DockerBackend(IMAGE)
+
+
+@pytest.fixture(scope="module")
+def client(backend: DockerBackend) -> Any:
+    return backend.client()
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    path = tmp_path / "workspace"
+    path.mkdir()
+    return path
+
+
+def run(
+    backend: DockerBackend,
+    workspace: Path,
+    argv: tuple[str, ...],
+    *,
+    limits: Limits | None = None,
+    guards: Guards | None = None,
+    env: dict[str, str] | None = None,
+) -> CommandResult:
+    """Run ``argv`` in the container (wall time 60 s unless ``limits`` says otherwise)."""
+    command = CommandSpec(
+        argv=argv,
+        env=env or {},
+        limits=limits or Limits(wall_seconds=60),
+        guards=guards or Guards(),
+    )
+    return backend.run(workspace, command)
+
+
+def py(backend: DockerBackend, workspace: Path, code: str, **kwargs: Any) -> CommandResult:
+    """Run a Python snippet with the image's python3."""
+    return run(backend, workspace, ("python3", "-c", code), **kwargs)
+
+
+def sh(backend: DockerBackend, workspace: Path, script: str, **kwargs: Any) -> CommandResult:
+    """Run a shell script with the image's busybox sh."""
+    return run(backend, workspace, ("sh", "-c", script), **kwargs)
+
+
+def test_bare_tag_refused_without_allow_tag(client: Any) -> None:
+    tag = "tidegate-sandbox:test-tag"
+    client.api.tag(IMAGE_ID, "tidegate-sandbox", "test-tag")
+    try:
+        with pytest.raises(GuardUnavailable) as refused:
+            DockerBackend(tag).guards(CommandSpec(argv=("true",)))
+        assert refused.value.guard == "image"
+        allowed = DockerBackend(tag, allow_tag=True)
+        rows = {row.guard: row.how for row in allowed.guards(CommandSpec(argv=("true",)))}
+        assert IMAGE_ID in rows["image"]
+        assert allowed.versions()["docker_image"] == IMAGE_ID
+    finally:
+        client.api.remove_image(tag)
+
+
+def test_both_pinned_forms_accepted() -> None:
+    for reference in (IMAGE, IMAGE_ID):
+        rows = {row.guard for row in DockerBackend(reference).guards(CommandSpec(argv=("true",)))}
+        assert {"network", "filesystem", "capabilities", "seccomp", "image", "output"} <= rows
+
+
+def test_unknown_digest_refused() -> None:
+    with pytest.raises(GuardUnavailable) as refused:
+        DockerBackend("tidegate-sandbox@sha256:" + "0" * 64).guards(CommandSpec(argv=("true",)))
+    assert refused.value.guard == "image"
+
+
+def test_trace_refused(backend: DockerBackend, tmp_path: Path) -> None:
+    with pytest.raises(GuardUnavailable) as refused:
+        backend.guards(CommandSpec(argv=("true",), trace_file=tmp_path / "trace"))
+    assert refused.value.guard == "trace"
+
+
+def test_cwd_escape_refused(backend: DockerBackend) -> None:
+    with pytest.raises(GuardUnavailable) as refused:
+        backend.guards(CommandSpec(argv=("true",), cwd="../etc"))
+    assert refused.value.guard == "filesystem"
+
+
+def test_unreachable_engine_refused() -> None:
+    import docker
+
+    dead = docker.DockerClient(base_url="unix:///nonexistent/docker.sock", version="1.41")
+    with pytest.raises(GuardUnavailable) as refused:
+        DockerBackend(IMAGE, client=dead).guards(CommandSpec(argv=("true",)))
+    assert refused.value.guard == "engine"
+
+
+def test_echo_and_exit_code(backend: DockerBackend, workspace: Path) -> None:
+    result = sh(backend, workspace, "echo hello; echo oops >&2; exit 3")
+    assert (result.status, result.exit_code) == ("failed", 3)
+    assert (result.stdout, result.stderr) == (b"hello\n", b"oops\n")
+    assert sh(backend, workspace, "true").status == "ok"
+
+
+def test_workspace_write_visible_and_cwd(backend: DockerBackend, workspace: Path) -> None:
+    (workspace / "sub").mkdir()
+    command = CommandSpec(
+        argv=("sh", "-c", "pwd; echo made > out.txt"), cwd="sub", limits=Limits(wall_seconds=60)
+    )
+    result = backend.run(workspace, command)
+    assert result.status == "ok", result.stderr
+    assert result.stdout == b"/workspace/sub\n"
+    assert (workspace / "sub" / "out.txt").read_text() == "made\n"
+
+
+def test_capabilities_dropped(backend: DockerBackend, workspace: Path) -> None:
+    result = sh(backend, workspace, "grep -E '^Cap(Eff|Prm|Bnd)' /proc/self/status")
+    assert result.status == "ok", result.stderr
+    for line in result.stdout.decode().splitlines():
+        assert int(line.split()[1], 16) == 0, line
+    assert b"NoNewPrivs:\t1" in sh(backend, workspace, "cat /proc/self/status").stdout
+
+
+def test_wall_time_kills_container(backend: DockerBackend, client: Any, workspace: Path) -> None:
+    before = {c["Id"] for c in client.api.containers(all=True)}
+    result = sh(backend, workspace, "sleep 30", limits=Limits(wall_seconds=1))
+    assert result.status == "timeout"
+    assert result.exit_code is None
+    assert result.duration_ms < 15000
+    assert any(guard == "wall_time" for guard, _ in result.violations)
+    after = {c["Id"] for c in client.api.containers(all=True)}
+    assert after <= before  # the container is gone, not merely stopped
+
+
+def test_versions(backend: DockerBackend) -> None:
+    found = backend.versions()
+    assert found["docker_image"] == IMAGE_ID
+    assert found["docker_engine"] and found["docker_api"]
+
+
+def test_both_streams_over_cap_finish(backend: DockerBackend, workspace: Path) -> None:
+    script = "head -c 20000000 /dev/zero; head -c 20000000 /dev/zero >&2; echo done > end"
+    result = sh(backend, workspace, script, limits=Limits(wall_seconds=60, output_bytes=100))
+    assert result.status == "ok", result
+    assert result.stdout_truncated and result.stderr_truncated
+    assert (workspace / "end").read_text() == "done\n"

@@ -275,7 +275,11 @@ class DockerBackend:
                 f"{SECCOMP_PROFILE}: EPERM for ptrace, mount, modules, bpf, namespaces, "
                 "keyrings, io_uring and non-AF_UNIX sockets",
             ),
-            GuardStatus("namespaces", True, "docker: private pid, ipc, uts, mount and net"),
+            GuardStatus(
+                "namespaces",
+                True,
+                "docker: private pid, ipc, uts, mount and net; docker-init as pid 1",
+            ),
         ]
         if limits.wall_seconds is not None:
             statuses.append(

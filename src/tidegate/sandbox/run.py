@@ -368,7 +368,7 @@ class _Run:
                 self.result.status, self.failed_step = "timeout", index
                 self.violations.append(
                     {
-                        "guard": "wall",
+                        "guard": "wall_time",
                         "detail": f"the run's {budget} s were spent before step {index}",
                     }
                 )

@@ -16,7 +16,7 @@ command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1 || missing+=(faketime)
 ls /usr/lib/*/libseccomp.so.2 >/dev/null 2>&1 || missing+=(libseccomp2)
 command -v strace >/dev/null 2>&1 || missing+=(strace)
-# The docker backend: Debian's engine, and the packages the base image recipe unpacks.
+# The docker backend: Debian's engine (sandbox/image/build.sh fetches the image's own packages).
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}" >&2

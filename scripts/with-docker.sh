@@ -7,7 +7,8 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 sock=/var/run/docker.sock
-export DOCKER_HOST="unix://$sock"
+# An engine chosen by the caller (rootless, remote) is used as is; else the default socket.
+export DOCKER_HOST="${DOCKER_HOST:-unix://$sock}"
 started_pid=""
 log=""
 
@@ -22,11 +23,21 @@ cleanup() {
   fi
   [ -n "$log" ] && rm -f "$log"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 command -v docker >/dev/null || { echo "with-docker: docker is not installed (apt-get install docker.io)" >&2; exit 1; }
 if ! docker version >/dev/null 2>&1; then
   command -v dockerd >/dev/null || { echo "with-docker: dockerd is not installed" >&2; exit 1; }
+  if [ "$DOCKER_HOST" != "unix://$sock" ]; then
+    echo "with-docker: DOCKER_HOST=$DOCKER_HOST does not answer (only the default socket is started here)" >&2
+    exit 1
+  fi
+  if [ "$(id -u)" != 0 ]; then
+    echo "with-docker: no engine answers and starting dockerd needs root: run as root, or start docker and join the docker group" >&2
+    exit 1
+  fi
   log="$(mktemp /tmp/tidegate-dockerd.XXXXXX.log)"
   dockerd -H "unix://$sock" --bridge=none --iptables=false >"$log" 2>&1 &
   started_pid=$!

@@ -26,6 +26,9 @@ PACKAGES=(
 
 log() { echo "build.sh: $*" >&2; }
 
+# dpkg -x keeps the packages' owners and chroot lists busybox's applets: both need root.
+[ "$(id -u)" = 0 ] || { log "needs root (dpkg -x with owners, chroot); run it as root"; exit 1; }
+
 command -v docker >/dev/null || { log "docker is not installed"; exit 1; }
 docker version >/dev/null 2>&1 || { log "the docker daemon does not answer"; exit 1; }
 

@@ -75,3 +75,23 @@ def test_render_aligns_columns() -> None:
     assert lines[0].index("clock") == lines[1].index("engine")
     assert "NO" in lines[1]
     assert doctor.usable_backends(rows) == ["bwrap"]
+
+
+def test_doctor_runs_a_container_of_the_image(capsys: pytest.CaptureFixture[str]) -> None:
+    image = os.environ.get("TIDEGATE_DOCKER_IMAGE")
+    if not image:
+        if os.environ.get("TIDEGATE_REQUIRE_DOCKER") == "1":
+            pytest.fail(
+                "TIDEGATE_REQUIRE_DOCKER=1 but TIDEGATE_DOCKER_IMAGE is unset", pytrace=False
+            )
+        pytest.skip("no docker image: run under scripts/with-docker.sh")
+    code, report = doctor_json(capsys, "--image", image)
+    docker = {c["guard"]: c for c in report["checks"] if c["backend"] == "docker"}  # type: ignore[union-attr]
+    assert docker["run"]["ok"], docker["run"]
+    assert docker["clock"]["ok"] and docker["seccomp"]["ok"] and docker["image"]["ok"]
+    assert "docker" in report["backends"] and code == 0
+    # A tag is not a pin: the same image named by tag makes docker unusable, with the reason.
+    code, report = doctor_json(capsys, "--image", "tidegate-sandbox:base")
+    refused = [c for c in report["checks"] if c["backend"] == "docker" and not c["ok"]]  # type: ignore[union-attr]
+    assert refused and refused[0]["guard"] == "image" and "digest" in refused[0]["detail"]
+    assert "docker" not in report["backends"]

@@ -397,6 +397,9 @@ def test_trace_files_records_what_a_step_opened(repo: Path, ledger: LedgerFixtur
     assert body["argv"] == ["cat", "README.md"]
     opened = json.loads(blob(ledger, blobs["files-read.json"]))
     assert "README.md" in opened or "/workspace/README.md" in opened, opened
+    assert not any("bwrap" in path for path in opened), (
+        opened
+    )  # the launcher's setup is not the task's
     assert body["files_read"] == len(opened)
     assert result.changes.paths == []  # the trace log lives outside the workspace
 

@@ -408,10 +408,24 @@ class BwrapBackend:
                 "trace",
                 True,
                 "strace outside the sandbox follows bwrap and its children "
-                f"({TRACED_CALLS}); the task itself still cannot ptrace",
+                f"({TRACED_CALLS}); the task itself still cannot ptrace; strace shares the "
+                "run's rlimits and cgroups",
             )
         )
-        return [strace, "-f", "-qq", "-o", str(command.trace_file), "-e", TRACED_CALLS, "--"]
+        # -s 0: no string arguments in the log (bwrap's argv), only paths, which strace prints
+        # in full whatever -s says.
+        return [
+            strace,
+            "-f",
+            "-qq",
+            "-s",
+            "0",
+            "-o",
+            str(command.trace_file),
+            "-e",
+            TRACED_CALLS,
+            "--",
+        ]
 
     def _argv(
         self,
@@ -451,9 +465,9 @@ class BwrapBackend:
         argv += ["--remount-ro", "/"]
         relative = posixpath.normpath(command.cwd)
         argv += ["--chdir", WORKSPACE if relative == "." else posixpath.join(WORKSPACE, relative)]
-        argv += ["--cap-drop", "ALL", "--clearenv"]
-        for name, value in env.items():
-            argv += ["--setenv", name, value]
+        # The environment reaches the task through bwrap's own (Popen's env), not --setenv:
+        # argv is world-readable in /proc/PID/cmdline, and secrets are in the environment.
+        argv += ["--cap-drop", "ALL"]
         argv += ["--seccomp", str(bpf_fd), "--", *command.argv]
         return argv
 
@@ -511,7 +525,7 @@ class BwrapBackend:
             start_new_session=True,
             # preexec only writes cgroup.procs and calls setrlimit: no locks a thread could hold.
             preexec_fn=_preexec(cgroups.procs_files(), plan.rlimits),  # noqa: PLW1509
-            env={},
+            env=plan.env,
         )
         deadline = None if limits.wall_seconds is None else started + limits.wall_seconds
         out, err = _Capped(limits.output_bytes), _Capped(limits.output_bytes)

@@ -41,6 +41,7 @@ import requests.exceptions
 from docker.types import LogConfig, Mount, Ulimit  # type: ignore[import-untyped, unused-ignore]
 from docker.utils.socket import frames_iter  # type: ignore[import-untyped, unused-ignore]
 
+from tidegate.errors import TidegateError
 from tidegate.sandbox import guards as guard_env
 from tidegate.sandbox.backend import CommandResult, CommandSpec, GuardStatus, Limits
 
@@ -55,6 +56,8 @@ ENGINE_HINT = (
 IMAGE_HINT = "build one with sandbox/image/build.sh, which prints its pinned reference"
 _PINNED = re.compile(r"^(?:(?P<name>[^@\s]+)@)?sha256:(?P<hex>[0-9a-f]{64})$")
 _REAP_SECONDS = 10.0
+DEFAULT_TMP_MB = 256
+"""Size of the container's /tmp when the task sets no memory limit (else the limit's size)."""
 _SIGKILL_EXIT = 137  # 128 + SIGKILL: how docker reports a container killed by the OOM killer
 
 
@@ -91,6 +94,10 @@ class _Capped:
             self.truncated = True
             chunk = chunk[: max(room, 0)]
         self.data += chunk
+
+
+class EngineLost(TidegateError):
+    """The docker engine stopped answering while a command ran (the run ends as an error)."""
 
 
 class DockerBackend:
@@ -319,6 +326,7 @@ class DockerBackend:
     ) -> dict[str, Any]:
         """Return create_container's arguments (host config included) for one command."""
         limits = command.limits
+        tmp_mb = limits.memory_mb or DEFAULT_TMP_MB
         mounts = [Mount(WORKSPACE, str(workspace.resolve()), type="bind", read_only=False)]
         if site is not None:
             mounts.append(Mount(guard_env.SITE_DIR, site, type="bind", read_only=True))
@@ -326,7 +334,8 @@ class DockerBackend:
             "mounts": mounts,
             "network_mode": "none",
             "read_only": True,
-            "tmpfs": {PRIVATE_TMP: "rw,nosuid,nodev,mode=1777"},
+            # Sized: a tmpfs is RAM, and without a memory limit nothing else would bound it.
+            "tmpfs": {PRIVATE_TMP: f"rw,nosuid,nodev,mode=1777,size={tmp_mb}m"},
             "cap_drop": ["ALL"],
             "security_opt": ["no-new-privileges", "seccomp=" + self.seccomp()],
             "ipc_mode": "private",
@@ -356,6 +365,7 @@ class DockerBackend:
             "working_dir": WORKSPACE if relative == "." else posixpath.join(WORKSPACE, relative),
             "user": f"{os.getuid()}:{os.getgid()}",
             "hostname": "sandbox",
+            "labels": {"org.tidegate.sandbox": "1"},
             "network_disabled": True,
             "stdin_open": False,
             "tty": False,
@@ -370,21 +380,28 @@ class DockerBackend:
         _no_timeout(sock)
         reader = threading.Thread(target=_pump, args=(sock, out, err), daemon=True)
         reader.start()
-        api.start(container)
         timed_out = False
         exit_code: int | None = None
         timeout = None if limits.wall_seconds is None else limits.wall_seconds
         try:
-            exit_code = int(api.wait(container, timeout=timeout)["StatusCode"])
-        except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
-            timed_out = True
-            with contextlib.suppress(Exception):
-                api.kill(container)
-            with contextlib.suppress(Exception):
-                api.wait(container, timeout=_REAP_SECONDS)  # the whole pid namespace is gone
-        reader.join(_REAP_SECONDS)
-        with contextlib.suppress(OSError):
-            sock.close()
+            api.start(container)
+            try:
+                exit_code = int(api.wait(container, timeout=timeout)["StatusCode"])
+            except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError) as exc:
+                # docker-py reports a unix-socket read timeout as ConnectionError too; only the
+                # wall time having passed makes it a timeout, else the engine went away.
+                spent = time.monotonic() - started
+                if limits.wall_seconds is None or spent < limits.wall_seconds:
+                    raise EngineLost(f"the docker engine stopped answering: {exc}") from exc
+                timed_out = True
+                with contextlib.suppress(Exception):
+                    api.kill(container)
+                with contextlib.suppress(Exception):
+                    api.wait(container, timeout=_REAP_SECONDS)  # the whole pid namespace is gone
+        finally:
+            reader.join(_REAP_SECONDS)
+            with contextlib.suppress(OSError):
+                sock.close()
         oom = False
         if not timed_out and exit_code == _SIGKILL_EXIT:
             # Only a SIGKILLed container can have been OOM-killed: one inspect, not per command.

@@ -141,13 +141,15 @@ def _docker_row() -> DoctorRow:
         docker: Any = importlib.import_module("docker")  # optional: only the probe needs it
     except ImportError:
         return DoctorRow("docker", "engine", False, "docker SDK not installed")
+    # The engine the backend would use: DOCKER_HOST when set, else the default socket.
+    where = os.environ.get("DOCKER_HOST") or f"unix://{DOCKER_SOCKET}"
     try:
-        client = docker.DockerClient(base_url=f"unix://{DOCKER_SOCKET}", timeout=5)
+        client = docker.from_env(timeout=5)
         client.ping()
         version = client.version().get("Version", "?")
     except Exception as exc:  # any SDK or socket failure means "not reachable"
-        return DoctorRow("docker", "engine", False, f"{DOCKER_SOCKET} not reachable: {exc}")
-    return DoctorRow("docker", "engine", True, f"engine {version} at {DOCKER_SOCKET}")
+        return DoctorRow("docker", "engine", False, f"{where} not reachable: {exc}")
+    return DoctorRow("docker", "engine", True, f"engine {version} at {where}")
 
 
 def _docker_image_rows(image: str | None) -> list[DoctorRow]:

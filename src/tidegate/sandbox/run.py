@@ -262,15 +262,25 @@ def infer_tests(name: str, stdout: bytes, stderr: bytes) -> tuple[int, int] | No
 
 
 def _files_read(trace: Path, redactor: Redactor) -> list[str]:
-    """Return the distinct paths a strace log shows opened successfully."""
+    """Return the distinct paths the task opened successfully, from a backend's strace log.
+
+    The log starts with the backend's launcher (its first successful execve, e.g. bwrap) and
+    its setup on the host; the task's part starts at the next successful execve, its command.
+    """
     found: set[str] = set()
+    execs = 0
     with contextlib.suppress(OSError), trace.open("rb") as handle:
         for line in handle:
             match = re.search(
-                rb'(?:open|openat|openat2|creat|execve)\((?:[^,"]*, )?"((?:[^"\\]|\\.)*)"', line
+                rb'(open|openat|openat2|creat|execve)\((?:[^,"]*, )?"((?:[^"\\]|\\.)*)"', line
             )
-            if match and not re.search(rb"= -1 ", line):
-                found.add(redactor.text(match.group(1).decode("utf-8", "surrogateescape")))
+            if not match or re.search(rb"= -1 ", line):
+                continue
+            if match.group(1) == b"execve" and execs < 2:
+                execs += 1
+            if execs < 2:
+                continue
+            found.add(redactor.text(match.group(2).decode("utf-8", "surrogateescape")))
     return sorted(found)
 
 

@@ -220,3 +220,28 @@ def test_cli_exit_codes(project: Path, repo: Path, capsys: pytest.CaptureFixture
     assert "run-0123456789abcdef0123" in capsys.readouterr().err
     # the recorded backend is the test one, which the CLI cannot pick by itself
     assert run(["replay", steady]) == 2
+
+
+def test_relative_secret_file_is_read_where_the_original_run_read_it(
+    repo: Path, ledger: LedgerFixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec_dir = tmp_path / "specs"
+    spec_dir.mkdir()
+    (spec_dir / "token.txt").write_text("file-secret-Value-0123456789\n")
+    spec = make_spec(
+        repo,
+        [["sh", "-c", 'echo "token: $TOKEN"']],
+        environment={"secrets": [{"name": "TOKEN", "from_file": "token.txt"}]},
+    )
+    original = run_task(
+        spec, ledger.ledger, UnsandboxedTestBackend(), host_env={}, spec_dir=spec_dir
+    )
+    assert original.status == "ok", original.error
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # no token.txt here: the recorded spec_dir must be used
+    result = replay_run(ledger.ledger, original.run_id, unsandboxed, host_env={})
+    assert result.run.status == "ok", result.run.error
+    assert result.identical
+    started = [body for _, kind, body, _ in entries(ledger) if kind == "run.started"]
+    assert started[0]["spec_dir"] == str(spec_dir.resolve())

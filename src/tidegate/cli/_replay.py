@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -76,7 +75,6 @@ def replay(
             run_id,
             _backend_factory(allow_tag),
             backend=backend.value if backend else None,
-            spec_dir=Path.cwd(),
             allow_tag=allow_tag,
         )
     finally:

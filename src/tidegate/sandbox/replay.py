@@ -179,14 +179,21 @@ def replay_run(
     workdir: Path | None = None,
     allow_tag: bool = False,
 ) -> ReplayResult:
-    """Replay run ``run_id`` under ``backend`` (default: the recorded one) and record it."""
+    """Replay run ``run_id`` under ``backend`` (default: the recorded one) and record it.
+
+    ``spec_dir`` (default: the directory the original run recorded) resolves relative secret
+    files; ``host_env`` (default os.environ) gives pass-through variables and env secrets.
+    """
     store = ledger.store
     original = load_run(store, run_id)
     spec = rebuild_spec(original, allow_tag=allow_tag)
     name = backend or str(original.started.body.get("backend") or spec.backend)
     chosen = backend_factory(name, spec)
     env = os.environ if host_env is None else host_env
-    directory = spec_dir or Path.cwd()
+    # Relative secret files are read where the original run read them (recorded), not from
+    # wherever replay happens to run.
+    recorded_dir = original.started.body.get("spec_dir")
+    directory = spec_dir or (Path(recorded_dir) if isinstance(recorded_dir, str) else Path.cwd())
     result = run_task(spec, ledger, chosen, host_env=env, spec_dir=directory, workdir=workdir)
     replay = load_run(store, result.run_id)
     comparison = compare_runs(original.record, replay.record)

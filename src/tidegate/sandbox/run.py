@@ -296,6 +296,7 @@ class _Run:
         workspace: Workspace,
         *,
         trace_files: bool,
+        spec_dir: Path,
     ) -> None:
         self.spec = spec
         self.ledger = ledger
@@ -303,6 +304,7 @@ class _Run:
         self.contract = contract
         self.workspace = workspace
         self.trace_files = trace_files
+        self.spec_dir = spec_dir
         self.redactor = Redactor(contract.secrets)
         self.result = RunResult(run_id=new_run_id(), status="error")
         self.limits = limits_of(spec)
@@ -368,6 +370,7 @@ class _Run:
             },
             "steps": len(spec.steps),
             "trace_files": self.trace_files,
+            "spec_dir": self.redactor.text(str(self.spec_dir)),
         }
 
     def run_steps(self) -> None:
@@ -576,12 +579,13 @@ def run_task(
     ``spec_dir`` resolves relative ``from_file`` secrets (default: the current directory);
     ``workdir`` is where the temporary workspace goes (default: the system's temp directory).
     """
-    contract = resolve_contract(
-        spec, os.environ if host_env is None else host_env, spec_dir or Path.cwd()
-    )
+    spec_dir = (spec_dir or Path.cwd()).resolve()
+    contract = resolve_contract(spec, os.environ if host_env is None else host_env, spec_dir)
     workspace = materialize(spec.repository, spec.commit, parent=workdir)
     try:
-        run = _Run(spec, ledger, backend, contract, workspace, trace_files=trace_files)
+        run = _Run(
+            spec, ledger, backend, contract, workspace, trace_files=trace_files, spec_dir=spec_dir
+        )
         run.before = snapshot(workspace.root)
         with _sigterm_interrupts():
             return _execute(run)

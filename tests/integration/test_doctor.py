@@ -48,6 +48,8 @@ def test_doctor_agrees_with_the_backend(capsys: pytest.CaptureFixture[str], tmp_
         guards=Guards(clock="frozen", epoch=1767225600, seed=3),
     )
     if not usable:
+        if os.environ.get("TIDEGATE_REQUIRE_BWRAP") == "1":
+            pytest.fail(f"TIDEGATE_REQUIRE_BWRAP=1 but doctor says: {rows}", pytrace=False)
         pytest.skip("doctor says bwrap is not fully usable here")
     result = BwrapBackend().run(tmp_path, command)
     assert result.status == "ok", result.stderr
@@ -61,6 +63,8 @@ def test_doctor_names_the_missing_docker_image(
     _, report = doctor_json(capsys)
     docker = [c for c in report["checks"] if c["backend"] == "docker"]  # type: ignore[union-attr]
     assert docker
+    if os.environ.get("TIDEGATE_REQUIRE_DOCKER") == "1":
+        assert docker[0]["guard"] == "engine" and docker[0]["ok"], docker[0]
     if docker[0]["ok"]:  # the engine answers: the image is what is missing
         assert any(c["guard"] == "image" and "--image" in c["detail"] for c in docker)
         assert "docker" not in report["backends"]

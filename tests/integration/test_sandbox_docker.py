@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.integration.conftest import docker_backend
 from tidegate.sandbox.backend import (
     CommandResult,
     CommandSpec,
@@ -18,43 +19,19 @@ from tidegate.sandbox.backend import (
     Limits,
 )
 
-EPOCH = 1767225600  # 2026-01-01T00:00:00Z
-REQUIRE_ENV = "TIDEGATE_REQUIRE_DOCKER"
-IMAGE_ENV = "TIDEGATE_DOCKER_IMAGE"
-
-
-def _unavailable() -> str | None:
-    """Return why the docker tests cannot run here, or None when they can."""
-    image = os.environ.get(IMAGE_ENV)
-    if not image:
-        return f"{IMAGE_ENV} is unset (run under scripts/with-docker.sh)"
-    try:
-        import docker
-    except ImportError:
-        return "the docker Python SDK is not installed (pip install docker)"
-    try:
-        client = docker.from_env()
-        client.api.inspect_image(image.rpartition("@")[2])
-    except Exception as exc:
-        return f"no docker engine or no image {image}: {exc}"
-    return None
-
-
-_why = _unavailable()
-if _why is not None:
-    if os.environ.get(REQUIRE_ENV):
-        pytest.fail(f"{REQUIRE_ENV} is set but {_why}", pytrace=False)
-    pytest.skip(_why, allow_module_level=True)
+# Skips (fails under TIDEGATE_REQUIRE_DOCKER=1) exactly as the shared suite does.
+SHARED = docker_backend(module_level=True)
 
 from tidegate.sandbox.docker import DockerBackend  # noqa: E402  (after the skip: needs the SDK)
 
-IMAGE = os.environ[IMAGE_ENV]
+IMAGE = os.environ["TIDEGATE_DOCKER_IMAGE"]
 IMAGE_ID = "sha256:" + IMAGE.rpartition("sha256:")[2]
 
 
 @pytest.fixture(scope="module")
 def backend() -> DockerBackend:
-    return DockerBackend(IMAGE)
+    assert isinstance(SHARED, DockerBackend)
+    return SHARED
 
 
 @pytest.fixture(scope="module")

@@ -7,21 +7,19 @@ the real BwrapBackend (skipped without bwrap unless TIDEGATE_REQUIRE_BWRAP=1).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import LedgerFixture, create_ledger
+from tests.conftest import LedgerFixture
+from tests.integration.conftest import git
 from tests.integration.test_sandbox_run import (
     UnsandboxedTestBackend,
-    _git,
     blob,
     entries,
     make_spec,
 )
 from tidegate.errors import UsageError
-from tidegate.ledger.store import sqlite_url
 from tidegate.ledger.verify import verify_ledger
 from tidegate.sandbox.backend import Backend
 from tidegate.sandbox.replay import replay_run
@@ -30,27 +28,6 @@ from tidegate.sandbox.spec import TaskSpec
 
 DETERMINISTIC = "printf 'def add(a, b):\\n    return a - b\\n' > src/app.py && ls && echo done"
 RANDOM = ["python3", "-c", "import os; print(os.urandom(16).hex())"]
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    """A temporary git repository with two files, one commit."""
-    root = tmp_path / "repo"
-    (root / "src").mkdir(parents=True)
-    (root / "src" / "app.py").write_text("def add(a, b):\n    return a + b\n")
-    (root / "README.md").write_text("hello\n")
-    _git(root, "init", "-q", "-b", "main")
-    _git(root, "add", "-A")
-    _git(root, "commit", "-q", "-m", "initial")
-    return root
-
-
-@pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[LedgerFixture]:
-    """A fresh SQLite ledger."""
-    fixture = create_ledger(sqlite_url(tmp_path / "ledger.db"))
-    yield fixture
-    fixture.store.close()
 
 
 def unsandboxed(name: str, spec: TaskSpec) -> Backend:
@@ -65,7 +42,7 @@ def test_deterministic_task_replays_identical_and_links_both_runs(
     assert original.status == "ok"
     # A later commit must not matter: the replay checks out the commit the run resolved.
     (repo / "README.md").write_text("changed later\n")
-    _git(repo, "commit", "-qam", "later")
+    git(repo, "commit", "-qam", "later")
 
     result = replay_run(ledger.ledger, original.run_id, unsandboxed, host_env={})
     assert result.identical, result.comparison.differences

@@ -14,16 +14,14 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import LedgerFixture, create_ledger
+from tests.conftest import LedgerFixture
 from tidegate.errors import UsageError
 from tidegate.ledger.entry import parse_entry
-from tidegate.ledger.store import sqlite_url
 from tidegate.ledger.verify import verify_ledger
 from tidegate.sandbox.backend import (
     CommandResult,
@@ -86,44 +84,6 @@ class UnsandboxedTestBackend:
             stdout_truncated=len(done.stdout) > cap,
             stderr_truncated=len(done.stderr) > cap,
         )
-
-
-def _git(repo: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-C", str(repo), *args],
-        check=True,
-        capture_output=True,
-        env={
-            **os.environ,
-            "GIT_AUTHOR_NAME": "t",
-            "GIT_AUTHOR_EMAIL": "t@example.com",
-            "GIT_COMMITTER_NAME": "t",
-            "GIT_COMMITTER_EMAIL": "t@example.com",
-        },
-    )
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    """A temporary git repository with a few files, one commit."""
-    root = tmp_path / "repo"
-    (root / "src").mkdir(parents=True)
-    (root / "src" / "app.py").write_text("def add(a, b):\n    return a + b\n")
-    (root / "README.md").write_text("hello\n")
-    (root / "old.txt").write_text("to be deleted\n")
-    (root / "run.sh").write_text("#!/bin/sh\necho run\n")
-    (root / "run.sh").chmod(0o755)
-    _git(root, "init", "-q", "-b", "main")
-    _git(root, "add", "-A")
-    _git(root, "commit", "-q", "-m", "initial")
-    return root
-
-
-@pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[LedgerFixture]:
-    fixture = create_ledger(sqlite_url(tmp_path / "ledger.db"))
-    yield fixture
-    fixture.store.close()
 
 
 def make_spec(repo: Path, steps: list[list[str]], **extra: Any) -> TaskSpec:

@@ -23,7 +23,6 @@ import selectors
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -34,6 +33,7 @@ from tidegate import config
 from tidegate.sandbox import guards as guard_env
 from tidegate.sandbox import seccomp
 from tidegate.sandbox.backend import CommandResult, CommandSpec, GuardStatus, Limits
+from tidegate.sandbox.streams import CappedStream, command_result
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 WORKSPACE = "/workspace"
@@ -200,22 +200,6 @@ def _root_binds(hidden: set[str]) -> list[str]:
     return argv
 
 
-class _Capped:
-    """One output stream read to the end, of which at most ``cap`` bytes are kept."""
-
-    def __init__(self, cap: int) -> None:
-        self.cap = cap
-        self.data = bytearray()
-        self.truncated = False
-
-    def feed(self, chunk: bytes) -> None:
-        room = self.cap - len(self.data)
-        if len(chunk) > room:
-            self.truncated = True
-            chunk = chunk[: max(room, 0)]
-        self.data += chunk
-
-
 @dataclass
 class _Plan:
     """Everything decided before a run: the guard record, environment, limits and mounts."""
@@ -275,7 +259,7 @@ class BwrapBackend:
         cgroups = _Cgroups()
         started = time.monotonic()
         try:
-            with self._site_dir(plan.site_files) as site, _seccomp_fd(command) as bpf_fd:
+            with guard_env.site_dir(plan.site_files) as site, _seccomp_fd(command) as bpf_fd:
                 argv = plan.tracer + self._argv(workspace, command, plan.env, site, bpf_fd)
                 self._make_cgroups(cgroups, plan, command.limits)
                 return self._execute(argv, bpf_fd, command.limits, plan, cgroups, started)
@@ -289,7 +273,7 @@ class BwrapBackend:
         refuse = guard_env.refuse
         if self.bwrap is None:
             raise refuse("filesystem", "bwrap is not installed", hint="apt-get install bubblewrap")
-        _check_cwd(command.cwd)
+        guard_env.check_cwd(command.cwd)
         guards, limits = command.guards, command.limits
         if guards.network not in {"none", "allow"}:
             raise refuse("network", f"unknown network mode {guards.network!r}")
@@ -471,18 +455,6 @@ class BwrapBackend:
         argv += ["--seccomp", str(bpf_fd), "--", *command.argv]
         return argv
 
-    @contextlib.contextmanager
-    def _site_dir(self, files: dict[str, str]) -> Iterator[str | None]:
-        """Write the injected files to a private directory for the run's read-only bind."""
-        if not files:
-            yield None
-            return
-        with tempfile.TemporaryDirectory(prefix="tidegate-site-") as directory:
-            for name, content in files.items():
-                Path(directory, name).write_text(content)
-            os.chmod(directory, 0o755)  # noqa: S103  (readable inside; the bind is read-only)
-            yield directory
-
     def _make_cgroups(self, cgroups: _Cgroups, plan: _Plan, limits: Limits) -> None:
         """Create the run's cgroups and write their limits."""
         run_id = uuid.uuid4().hex[:16]
@@ -528,7 +500,7 @@ class BwrapBackend:
             env=plan.env,
         )
         deadline = None if limits.wall_seconds is None else started + limits.wall_seconds
-        out, err = _Capped(limits.output_bytes), _Capped(limits.output_bytes)
+        out, err = CappedStream(limits.output_bytes), CappedStream(limits.output_bytes)
         timed_out = _pump(process, {"out": out, "err": err}, deadline)
         if timed_out:
             _kill_tree(process, cgroups)
@@ -541,13 +513,6 @@ class BwrapBackend:
                 _kill_tree(process, cgroups)
         duration_ms = (time.monotonic() - started) * 1000
         return _classify(process.returncode, timed_out, limits, cgroups, out, err, duration_ms)
-
-
-def _check_cwd(cwd: str) -> None:
-    """Refuse a working directory that is absolute or leaves the workspace."""
-    normal = posixpath.normpath(cwd)
-    if posixpath.isabs(normal) or normal == ".." or normal.startswith("../"):
-        raise guard_env.refuse("filesystem", f"cwd {cwd!r} is outside the workspace")
 
 
 def _lowered(which: int, soft: int, slack: int) -> tuple[int, int]:
@@ -600,7 +565,7 @@ def _seccomp_fd(command: CommandSpec) -> Iterator[int]:
 
 
 def _pump(
-    process: subprocess.Popen[bytes], sinks: dict[str, _Capped], deadline: float | None
+    process: subprocess.Popen[bytes], sinks: dict[str, CappedStream], deadline: float | None
 ) -> bool:
     """Read stdout and stderr to EOF into their caps; return True when ``deadline`` passed first."""
     assert process.stdout is not None
@@ -691,8 +656,8 @@ def _classify(
     timed_out: bool,
     limits: Limits,
     cgroups: _Cgroups,
-    out: _Capped,
-    err: _Capped,
+    out: CappedStream,
+    err: CappedStream,
     duration_ms: float,
 ) -> CommandResult:
     """Turn bwrap's exit and the cgroups' counters into a status and violations."""
@@ -722,20 +687,8 @@ def _classify(
         )
     if signal_number == signal.SIGXCPU and limits.cpu_seconds is not None:
         violations.append(("cpu", f"RLIMIT_CPU {limits.cpu_seconds}s exceeded (SIGXCPU)"))
-    if out.truncated:
-        violations.append(("output", f"stdout over {limits.output_bytes} bytes: truncated"))
-    if err.truncated:
-        violations.append(("output", f"stderr over {limits.output_bytes} bytes: truncated"))
-    return CommandResult(
-        status=status,
-        exit_code=None if timed_out else returncode,
-        duration_ms=duration_ms,
-        stdout=bytes(out.data),
-        stderr=bytes(err.data),
-        stdout_truncated=out.truncated,
-        stderr_truncated=err.truncated,
-        violations=violations,
-    )
+    exit_code = None if timed_out else returncode
+    return command_result(status, exit_code, duration_ms, out, err, limits, violations)
 
 
 def _field(text: str, name: str) -> int:

@@ -26,10 +26,9 @@ import json
 import os
 import posixpath
 import re
-import tempfile
+import signal
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -44,6 +43,7 @@ from docker.utils.socket import frames_iter  # type: ignore[import-untyped, unus
 from tidegate.errors import TidegateError
 from tidegate.sandbox import guards as guard_env
 from tidegate.sandbox.backend import CommandResult, CommandSpec, GuardStatus, Limits
+from tidegate.sandbox.streams import CappedStream, command_result
 
 WORKSPACE = "/workspace"
 PRIVATE_TMP = "/tmp"  # noqa: S108  (a tmpfs inside the container, not the host's)
@@ -58,7 +58,8 @@ _PINNED = re.compile(r"^(?:(?P<name>[^@\s]+)@)?sha256:(?P<hex>[0-9a-f]{64})$")
 _REAP_SECONDS = 10.0
 DEFAULT_TMP_MB = 256
 """Size of the container's /tmp when the task sets no memory limit (else the limit's size)."""
-_SIGKILL_EXIT = 137  # 128 + SIGKILL: how docker reports a container killed by the OOM killer
+_SIGKILL_EXIT = 128 + signal.SIGKILL  # how docker reports a container killed (OOM killer too)
+_SIGXCPU_EXIT = 128 + signal.SIGXCPU  # docker-init passes on the command's death by RLIMIT_CPU
 
 
 def seccomp_profile_text() -> str:
@@ -77,23 +78,6 @@ class _Image:
     image_id: str
     pinned_by: str
     labels: dict[str, str]
-
-
-class _Capped:
-    """One output stream of which at most ``cap`` bytes are kept."""
-
-    def __init__(self, cap: int) -> None:
-        self.cap = cap
-        self.data = bytearray()
-        self.truncated = False
-
-    def feed(self, chunk: bytes) -> None:
-        """Keep what fits under the cap; note that the rest was dropped."""
-        room = self.cap - len(self.data)
-        if len(chunk) > room:
-            self.truncated = True
-            chunk = chunk[: max(room, 0)]
-        self.data += chunk
 
 
 class EngineLost(TidegateError):
@@ -216,7 +200,7 @@ class DockerBackend:
         api = self.client().api
         started = time.monotonic()
         container: str | None = None
-        with _site_dir(site_files) as site:
+        with guard_env.site_dir(site_files) as site:
             try:
                 config = self._container_config(api, workspace, command, env, site, image)
                 container = api.create_container(**config)["Id"]
@@ -248,7 +232,7 @@ class DockerBackend:
                 "iptables, so a container either has no network or all of it",
                 hint="use network mode none",
             )
-        _check_cwd(command.cwd)
+        guard_env.check_cwd(command.cwd)
         image = self.resolve_image()
         faketime = image.labels.get(FAKETIME_LABEL) or None
         if guards.clock != "real" and faketime is None:
@@ -374,7 +358,7 @@ class DockerBackend:
 
     def _execute(self, api: Any, container: str, limits: Limits, started: float) -> CommandResult:
         """Attach, start, wait (killing at the wall time), then classify the container's end."""
-        out, err = _Capped(limits.output_bytes), _Capped(limits.output_bytes)
+        out, err = CappedStream(limits.output_bytes), CappedStream(limits.output_bytes)
         # Attached before the start, so no early output is lost (there are no logs to replay).
         sock = api.attach_socket(container, params={"stdout": 1, "stderr": 1, "stream": 1})
         _no_timeout(sock)
@@ -417,28 +401,6 @@ def _image(info: dict[str, Any], pinned_by: str) -> _Image:
     return _Image(str(info["Id"]), pinned_by, {str(k): str(v) for k, v in labels.items()})
 
 
-def _check_cwd(cwd: str) -> None:
-    """Refuse a working directory that is absolute or leaves the workspace."""
-    normal = posixpath.normpath(cwd)
-    if posixpath.isabs(normal) or normal == ".." or normal.startswith("../"):
-        raise guard_env.refuse("filesystem", f"cwd {cwd!r} is outside the workspace")
-
-
-@contextlib.contextmanager
-def _site_dir(files: dict[str, str]) -> Iterator[str | None]:
-    """Write the injected files to a private host directory for a read-only bind."""
-    if not files:
-        yield None
-        return
-    with tempfile.TemporaryDirectory(prefix="tidegate-site-") as directory:
-        for name, content in files.items():
-            path = Path(directory, name)
-            path.write_text(content)
-            path.chmod(0o644)  # readable by the container's user, whoever that is
-        os.chmod(directory, 0o755)  # noqa: S103  (the bind is read-only)
-        yield directory
-
-
 def _no_timeout(sock: Any) -> None:
     """Let the attach socket wait for output for as long as the command runs."""
     raw = getattr(sock, "_sock", sock)
@@ -446,7 +408,7 @@ def _no_timeout(sock: Any) -> None:
         raw.settimeout(None)
 
 
-def _pump(sock: Any, out: _Capped, err: _Capped) -> None:
+def _pump(sock: Any, out: CappedStream, err: CappedStream) -> None:
     """Read the attach stream's frames into the caps until EOF (what is over a cap is dropped)."""
     # Read to the end even past both caps: an attach left unread (or closed on our side) makes
     # the engine block the command's writes, so it would hang until the wall time.
@@ -460,8 +422,8 @@ def _classify(
     timed_out: bool,
     oom: bool,
     limits: Limits,
-    out: _Capped,
-    err: _Capped,
+    out: CappedStream,
+    err: CappedStream,
     duration_ms: float,
 ) -> CommandResult:
     """Turn the container's exit into a status and violations."""
@@ -474,23 +436,10 @@ def _classify(
     elif oom:
         status = "oom"
         violations.append(("memory", f"{limits.memory_mb} MB exceeded: OOM-killed"))
-    elif exit_code in {_SIGKILL_EXIT, 128 + 24}:  # SIGKILL, SIGXCPU
+    elif exit_code in {_SIGKILL_EXIT, _SIGXCPU_EXIT}:
         status = "killed"
-        if exit_code == 128 + 24 and limits.cpu_seconds is not None:
+        if exit_code == _SIGXCPU_EXIT and limits.cpu_seconds is not None:
             violations.append(("cpu", f"RLIMIT_CPU {limits.cpu_seconds}s exceeded (SIGXCPU)"))
     else:
         status = "ok" if exit_code == 0 else "failed"
-    if out.truncated:
-        violations.append(("output", f"stdout over {limits.output_bytes} bytes: truncated"))
-    if err.truncated:
-        violations.append(("output", f"stderr over {limits.output_bytes} bytes: truncated"))
-    return CommandResult(
-        status=status,
-        exit_code=None if timed_out else exit_code,
-        duration_ms=duration_ms,
-        stdout=bytes(out.data),
-        stderr=bytes(err.data),
-        stdout_truncated=out.truncated,
-        stderr_truncated=err.truncated,
-        violations=violations,
-    )
+    return command_result(status, exit_code, duration_ms, out, err, limits, violations)

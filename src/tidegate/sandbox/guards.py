@@ -12,7 +12,12 @@ Precedence, lowest to highest:
 
 from __future__ import annotations
 
+import contextlib
 import glob
+import os
+import posixpath
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -176,3 +181,25 @@ def _clock(env: dict[str, str], command: CommandSpec, faketime_lib: str | None) 
 
 def _prepend(first: str, rest: str | None, sep: str = ":") -> str:
     return f"{first}{sep}{rest}" if rest else first
+
+
+def check_cwd(cwd: str) -> None:
+    """Refuse (guard ``filesystem``) a working directory that is absolute or leaves the workspace."""
+    normal = posixpath.normpath(cwd)
+    if posixpath.isabs(normal) or normal == ".." or normal.startswith("../"):
+        raise refuse("filesystem", f"cwd {cwd!r} is outside the workspace")
+
+
+@contextlib.contextmanager
+def site_dir(files: dict[str, str]) -> Iterator[str | None]:
+    """Write the injected guard files to a private host directory for a read-only bind (or None)."""
+    if not files:
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="tidegate-site-") as directory:
+        for name, content in files.items():
+            path = Path(directory, name)
+            path.write_text(content)
+            path.chmod(0o644)  # readable by the sandbox's user, whoever that is
+        os.chmod(directory, 0o755)  # noqa: S103  (readable inside; the bind is read-only)
+        yield directory

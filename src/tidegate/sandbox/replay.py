@@ -25,8 +25,7 @@ from tidegate.ledger.log import AppendRequest, Ledger
 from tidegate.ledger.store import LedgerStore
 from tidegate.sandbox.backend import Backend
 from tidegate.sandbox.compare import Comparison, RunRecord, StepRecord, compare_runs, render_diff
-from tidegate.sandbox.redact import Redactor
-from tidegate.sandbox.run import RunResult, resolve_contract, run_task
+from tidegate.sandbox.run import RunResult, run_task
 from tidegate.sandbox.spec import TaskSpec, TaskSpecError, parse_task
 
 BackendFactory = Callable[[str, TaskSpec], Backend]
@@ -196,11 +195,10 @@ def replay_run(
     directory = spec_dir or (Path(recorded_dir) if isinstance(recorded_dir, str) else Path.cwd())
     result = run_task(spec, ledger, chosen, host_env=env, spec_dir=directory, workdir=workdir)
     replay = load_run(store, result.run_id)
+    # Both records are read back from the ledger: every output, patch and environment value in
+    # them was masked when it was stored, so the comparison needs no masking of its own.
     comparison = compare_runs(original.record, replay.record)
-    # Outputs were masked when stored; mask again with the secrets known now, in case one
-    # changed between the runs.
-    redactor = Redactor(resolve_contract(spec, env, directory).secrets)
-    diff = redactor.text(render_diff(comparison))
+    diff = render_diff(comparison)
     body = {
         "run_id": result.run_id,
         "replay_of": run_id,
@@ -209,7 +207,7 @@ def replay_run(
         "backend": chosen.name,
         "status": result.status,
         "identical": comparison.identical,
-        "differences": [redactor.document(d.as_json()) for d in comparison.differences],
+        "differences": [d.as_json() for d in comparison.differences],
     }
     blobs = {"differences.diff": diff.encode("utf-8", "surrogateescape")} if diff else {}
     subjects = [
@@ -217,10 +215,4 @@ def replay_run(
         Subject("replay.run.finished", replay.finished_digest),
     ]
     entry = ledger.append(AppendRequest(RUN_REPLAYED, body, blobs=blobs, subjects=subjects))
-    masked = Comparison(
-        tuple(
-            dataclasses.replace(d, diff=redactor.text(d.diff), summary=redactor.text(d.summary))
-            for d in comparison.differences
-        )
-    )
-    return ReplayResult(original, replay, result, masked, chosen.name, entry.seq, diff)
+    return ReplayResult(original, replay, result, comparison, chosen.name, entry.seq, diff)

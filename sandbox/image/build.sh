@@ -13,6 +13,7 @@ TAG="${TIDEGATE_IMAGE_TAG:-tidegate-sandbox:base}"
 REPO="${TAG%%:*}"
 CACHE="${TIDEGATE_IMAGE_CACHE:-/var/cache/tidegate-image}"
 FAKETIME_LIB=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
+PYTHON=/usr/bin/python3
 # The smallest set that runs python3 -c with random/time/json/hashlib/socket plus libfaketime:
 # the interpreter's "minimal" packages hold the core modules, the stdlib package the rest
 # (json, random's _random, socket's _socket live in the interpreter or lib-dynload).
@@ -100,7 +101,10 @@ find "$root" -exec touch -h -d @0 {} +
 tar --sort=name --numeric-owner --owner=0 --group=0 -C "$root" -cf "$work/rootfs.tar" .
 tarsum="$(sha256sum "$work/rootfs.tar" | cut -c1-64)"
 
-existing="$(docker images -q --no-trunc --filter "label=org.tidegate.rootfs=$tarsum" | head -n1)"
+# The python label names the interpreter the network allow-list's forwarder runs on; an image
+# from an older recipe without it is not reused.
+existing="$(docker images -q --no-trunc --filter "label=org.tidegate.rootfs=$tarsum" \
+    --filter "label=org.tidegate.python=$PYTHON" | head -n1)"
 if [ -n "$existing" ]; then
     log "reusing $existing (same rootfs)"
     docker tag "$existing" "$TAG" >&2
@@ -111,6 +115,7 @@ else
     id="$(docker import \
         --change "LABEL org.tidegate.faketime=$FAKETIME_LIB" \
         --change "LABEL org.tidegate.rootfs=$tarsum" \
+        --change "LABEL org.tidegate.python=$PYTHON" \
         --change "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
         --change "WORKDIR /workspace" \
         --change 'CMD ["/bin/sh"]' \

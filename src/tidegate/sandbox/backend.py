@@ -69,6 +69,18 @@ class GuardStatus:
 
 
 @dataclass(frozen=True)
+class NetworkUse:
+    """What one allowed destination saw during a command (through tidegate's egress proxy)."""
+
+    destination: str  # host:port as allowed
+    address: str  # the sandbox loopback address:port standing for it
+    connections: int
+    bytes_out: int  # from the sandbox
+    bytes_in: int
+    errors: tuple[str, ...] = ()  # failed connects, resets, connections over the cap
+
+
+@dataclass(frozen=True)
 class CommandResult:
     """What a command did: exit, status, duration, outputs (capped) and guard violations."""
 
@@ -80,6 +92,9 @@ class CommandResult:
     stdout_truncated: bool = False
     stderr_truncated: bool = False
     violations: Sequence[tuple[str, str]] = ()  # (guard, detail)
+    network: tuple[NetworkUse, ...] = ()  # per allowed destination, when network is allow
+    launcher_execs: int = 1
+    """Successful execves before the command's own in a trace log (bwrap, then a forwarder)."""
 
 
 class Backend(Protocol):

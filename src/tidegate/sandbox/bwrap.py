@@ -16,12 +16,14 @@ per process. Refused: a network allow-list (bwrap alone cannot filter by host:po
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import posixpath
 import resource
 import selectors
 import shutil
 import signal
+import socket
 import subprocess
 import time
 import uuid
@@ -33,6 +35,7 @@ from tidegate import config
 from tidegate.sandbox import guards as guard_env
 from tidegate.sandbox import seccomp
 from tidegate.sandbox.backend import CommandResult, CommandSpec, GuardStatus, Limits
+from tidegate.sandbox.proxy import EgressProxy
 from tidegate.sandbox.streams import CappedStream, command_result
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
@@ -60,6 +63,13 @@ HIDDEN_DIRS = (
 HIDDEN_FILES = ("/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-", "/etc/sudoers")
 TRACED_CALLS = "trace=open,openat,openat2,creat,execve"
 """The system calls --trace-files records (what a command opened or executed)."""
+SANDBOX_PYTHONS = ("/usr/bin/python3", "/usr/local/bin/python3")
+"""Where the allow-list forwarder's interpreter is looked for (it must be visible inside)."""
+_FAMILY_NAMES: dict[int, str] = {
+    socket.AF_UNIX: "AF_UNIX",
+    socket.AF_INET: "AF_INET",
+    socket.AF_INET6: "AF_INET6",
+}
 _READ_CHUNK = 65536
 _REAP_SECONDS = 5.0
 
@@ -211,6 +221,9 @@ class _Plan:
     pids_cgroup: bool
     rlimits: list[tuple[int, tuple[int, int]]]
     tracer: list[str] = field(default_factory=list)  # strace argv prefix, when tracing
+    egress: guard_env.EgressSetup | None = (
+        None  # the allow-list's forwarding, when network is allow
+    )
 
 
 class BwrapBackend:
@@ -258,15 +271,24 @@ class BwrapBackend:
         plan = self._plan(command)
         cgroups = _Cgroups()
         started = time.monotonic()
+        proxy = None if plan.egress is None else EgressProxy(plan.egress.plan)
         try:
-            with guard_env.site_dir(plan.site_files) as site, _seccomp_fd(command) as bpf_fd:
-                argv = plan.tracer + self._argv(workspace, command, plan.env, site, bpf_fd)
+            with (
+                guard_env.site_dir(plan.site_files) as site,
+                _seccomp_fd(command) as bpf_fd,
+                proxy or contextlib.nullcontext(),
+            ):
+                argv = plan.tracer + self._argv(workspace, command, plan, site, bpf_fd, proxy)
                 self._make_cgroups(cgroups, plan, command.limits)
-                return self._execute(argv, bpf_fd, command.limits, plan, cgroups, started)
+                result = self._execute(argv, bpf_fd, command.limits, plan, cgroups, started)
         finally:
             deadline = time.monotonic() + _REAP_SECONDS
             cgroups.kill_all(deadline)
             cgroups.remove(deadline)
+        if proxy is None:
+            return result
+        # Read once the proxy stopped: its relay thread no longer counts.
+        return dataclasses.replace(result, network=proxy.usage(), launcher_execs=2)
 
     def _plan(self, command: CommandSpec) -> _Plan:
         """Decide how every guard is enforced, refusing (GuardUnavailable) what cannot be."""
@@ -275,17 +297,12 @@ class BwrapBackend:
             raise refuse("filesystem", "bwrap is not installed", hint="apt-get install bubblewrap")
         guard_env.check_cwd(command.cwd)
         guards, limits = command.guards, command.limits
-        if guards.network not in {"none", "allow"}:
-            raise refuse("network", f"unknown network mode {guards.network!r}")
-        if guards.network == "allow":
-            raise refuse(
-                "network",
-                "bwrap cannot enforce a host:port allow-list here: it only has an isolated "
-                "network namespace (no slirp4netns/pasta proxy to filter through)",
-                hint="use network mode none, or a backend that can filter egress",
-            )
+        route = self._egress(command)
         env = guard_env.build_environment(command, self.faketime)
         statuses = list(env.statuses)
+        site_files = dict(env.site_files)
+        if route is not None:
+            site_files.update(route.site_files)
         ok, why = seccomp.available()
         if not ok:
             raise refuse("seccomp", why, hint="apt-get install libseccomp2; pip install pyseccomp")
@@ -295,7 +312,18 @@ class BwrapBackend:
             GuardStatus(
                 "namespaces", True, "bwrap: new user, pid, net, ipc, uts (cgroup if possible)"
             ),
-            GuardStatus("capabilities", True, "bwrap --cap-drop ALL, --new-session"),
+            GuardStatus(
+                "capabilities",
+                True,
+                "bwrap --cap-drop ALL, --new-session"
+                + (
+                    "; the allow-list forwarder alone gets CAP_NET_BIND_SERVICE and CAP_SETPCAP "
+                    "to listen below port 1024, then drops every capability (bounding and "
+                    "ambient sets too) before the command runs"
+                    if route is not None and route.plan.privileged_ports
+                    else ""
+                ),
+            ),
             GuardStatus(
                 "filesystem",
                 True,
@@ -303,13 +331,19 @@ class BwrapBackend:
                 + ", ".join(hidden_dirs + hidden_files),
             ),
             GuardStatus(
-                "network", True, "empty network namespace (loopback only); no name resolution"
+                "network",
+                True,
+                "empty network namespace (loopback only); no name resolution"
+                if route is None
+                else route.status,
             ),
             GuardStatus(
                 "seccomp",
                 True,
                 f"{why}; EPERM for {len(seccomp.DENIED_SYSCALLS)} syscalls, namespace clone "
-                "flags and non-AF_UNIX sockets (denials are not counted: no audit here)",
+                "flags and sockets other than "
+                + "/".join(_FAMILY_NAMES[f] for f in seccomp.SOCKET_FAMILIES[guards.network])
+                + " (denials are not counted: no audit here)",
             ),
         ]
         rlimits: list[tuple[int, tuple[int, int]]] = []
@@ -374,7 +408,35 @@ class BwrapBackend:
         statuses.append(
             GuardStatus("output", True, f"{limits.output_bytes} bytes per stream, rest truncated")
         )
-        return _Plan(statuses, env.env, env.site_files, memory_cgroup, pids_cgroup, rlimits, tracer)
+        return _Plan(
+            statuses, env.env, site_files, memory_cgroup, pids_cgroup, rlimits, tracer, route
+        )
+
+    def _egress(self, command: CommandSpec) -> guard_env.EgressSetup | None:
+        """Return how the allow-list is forwarded (None for mode none); refuse what cannot be."""
+        guards = command.guards
+        if guards.network not in {"none", "allow"}:
+            raise guard_env.refuse("network", f"unknown network mode {guards.network!r}")
+        if guards.network == "none":
+            return None
+        hidden, _ = _hidden_paths(self.hide)
+        python = next(
+            (
+                path
+                for path in SANDBOX_PYTHONS
+                if Path(path).is_file() and not any(_under(path, d) for d in hidden)
+            ),
+            None,
+        )
+        if python is None:
+            raise guard_env.refuse(
+                "network",
+                "the allow-list forwarder runs on the sandbox's python3, and none of "
+                + ", ".join(SANDBOX_PYTHONS)
+                + " is visible inside it",
+                hint="apt-get install python3-minimal",
+            )
+        return guard_env.egress_setup(guards.allow, python, hosts_file=True)
 
     def _tracer(self, command: CommandSpec, statuses: list[GuardStatus]) -> list[str]:
         """Return the strace prefix for a traced command (and record how it is traced)."""
@@ -415,9 +477,10 @@ class BwrapBackend:
         self,
         workspace: Path,
         command: CommandSpec,
-        env: dict[str, str],
+        plan: _Plan,
         site: str | None,
         bpf_fd: int,
+        proxy: EgressProxy | None,
     ) -> list[str]:
         """Return the bwrap command line."""
         assert self.bwrap is not None
@@ -441,6 +504,9 @@ class BwrapBackend:
             argv += ["--ro-bind", "/dev/null", path]
         if site is not None:
             argv += ["--ro-bind", site, guard_env.SITE_DIR]
+        if proxy is not None and proxy.directory is not None and site is not None:
+            argv += ["--ro-bind", str(proxy.directory), guard_env.NET_DIR]
+            argv += ["--ro-bind", posixpath.join(site, guard_env.HOSTS_FILE), "/etc/hosts"]
         for path in dirs:
             argv += ["--remount-ro", path]  # hidden means empty, not a scratch area
         argv += ["--bind", str(workspace.resolve()), WORKSPACE]
@@ -452,7 +518,12 @@ class BwrapBackend:
         # The environment reaches the task through bwrap's own (Popen's env), not --setenv:
         # argv is world-readable in /proc/PID/cmdline, and secrets are in the environment.
         argv += ["--cap-drop", "ALL"]
-        argv += ["--seccomp", str(bpf_fd), "--", *command.argv]
+        task = list(command.argv)
+        if plan.egress is not None:
+            if plan.egress.plan.privileged_ports:
+                argv += ["--cap-add", "CAP_NET_BIND_SERVICE", "--cap-add", "CAP_SETPCAP"]
+            task = plan.egress.launcher(task)
+        argv += ["--seccomp", str(bpf_fd), "--", *task]
         return argv
 
     def _make_cgroups(self, cgroups: _Cgroups, plan: _Plan, limits: Limits) -> None:
@@ -513,6 +584,11 @@ class BwrapBackend:
                 _kill_tree(process, cgroups)
         duration_ms = (time.monotonic() - started) * 1000
         return _classify(process.returncode, timed_out, limits, cgroups, out, err, duration_ms)
+
+
+def _under(path: str, directory: str) -> bool:
+    """Return whether ``path`` is ``directory`` or inside it."""
+    return path == directory or path.startswith(directory.rstrip("/") + "/")
 
 
 def _lowered(which: int, soft: int, slack: int) -> tuple[int, int]:

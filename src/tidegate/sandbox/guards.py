@@ -14,21 +14,28 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import importlib.resources
 import os
 import posixpath
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tidegate.sandbox import egress
 from tidegate.sandbox.backend import CommandSpec, GuardStatus, GuardUnavailable
 
 SANDBOX_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 SANDBOX_HOME = "/tmp"  # noqa: S108  (the sandbox's private tmpfs, not the host's /tmp)
 SANDBOX_TMPDIR = "/tmp"  # noqa: S108
 SITE_DIR = "/run/tidegate/site"
-"""Where backends mount the injected sitecustomize, read-only, inside the sandbox."""
+"""Where backends mount the injected guard files (sitecustomize, forwarder), read-only."""
+NET_DIR = "/run/tidegate/net"
+"""Where backends mount the egress proxy's unix sockets, read-only, inside the sandbox."""
+FORWARDER_FILE = "tidegate_forwarder.py"  # prefixed: SITE_DIR may be on the task's PYTHONPATH
+EGRESS_CONFIG = "tidegate_egress.json"
+HOSTS_FILE = "hosts"
 
 FAKETIME_GLOBS = (
     "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
@@ -203,3 +210,38 @@ def site_dir(files: dict[str, str]) -> Iterator[str | None]:
             path.chmod(0o644)  # readable by the sandbox's user, whoever that is
         os.chmod(directory, 0o755)  # noqa: S103  (readable inside; the bind is read-only)
         yield directory
+
+
+@dataclass(frozen=True)
+class EgressSetup:
+    """How a backend forwards an allow-list: the routes, the interpreter, the files to mount."""
+
+    plan: egress.EgressPlan
+    python: str  # the sandbox's python3, which runs the forwarder
+    site_files: dict[str, str]  # name -> content, under SITE_DIR
+    status: str  # the network guard's record
+
+    def launcher(self, argv: Sequence[str]) -> list[str]:
+        """Return ``argv`` started through the forwarder (it execs ``argv`` in its place)."""
+        forwarder = posixpath.join(SITE_DIR, FORWARDER_FILE)
+        config = posixpath.join(SITE_DIR, EGRESS_CONFIG)
+        return [self.python, "-I", "-S", forwarder, config, "--", *argv]
+
+
+def egress_setup(allow: Sequence[tuple[str, int]], python: str, *, hosts_file: bool) -> EgressSetup:
+    """Return the forwarding of ``allow`` (with a hosts file to mount when ``hosts_file``);
+    GuardUnavailable naming the entry that cannot be enforced."""
+    try:
+        plan = egress.plan(allow)
+    except egress.AllowListError as exc:
+        raise refuse("network", str(exc), hint="fix network.allow in the task spec") from exc
+    source = importlib.resources.files("tidegate.sandbox").joinpath("forwarder.py").read_text()
+    files = {FORWARDER_FILE: source, EGRESS_CONFIG: egress.forwarder_config(plan, NET_DIR)}
+    if hosts_file:
+        files[HOSTS_FILE] = egress.hosts_file(plan)
+    status = (
+        f"allow-list, loopback only: {egress.describe(plan)}; each relayed by tidegate's proxy "
+        "to that host:port and nowhere else; allowed names resolve through /etc/hosts, no other "
+        "name resolves (attempts elsewhere fail inside and are not recorded)"
+    )
+    return EgressSetup(plan, python, files, status)

@@ -68,6 +68,21 @@ _CLONE_NAMESPACE_FLAGS = (
 )
 
 
+SOCKET_FAMILIES: dict[str, tuple[int, ...]] = {
+    "none": (socket.AF_UNIX,),
+    # An allow-list's sandbox still has only loopback: IP sockets reach the forwarder's
+    # listeners and nothing else. Netlink, packet, vsock and the rest stay denied.
+    "allow": (socket.AF_UNIX, socket.AF_INET, socket.AF_INET6),
+}
+AF_MAX = 46  # one past the highest address family Linux defines (AF_MCTP is 45)
+
+
+def denied_families(network: str) -> tuple[int, ...]:
+    """Return the socket families below AF_MAX that ``network`` denies (all from AF_MAX up too)."""
+    allowed = SOCKET_FAMILIES[network]
+    return tuple(family for family in range(AF_MAX) if family not in allowed)
+
+
 def _pyseccomp() -> Any:
     """Import pyseccomp, or raise GuardUnavailable when it or libseccomp is missing."""
     try:
@@ -89,7 +104,7 @@ def denied_syscalls(network: str) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=4)
 def filter_bpf(network: str) -> bytes:
-    """Return the compiled BPF program for ``network`` ("none" also limits sockets to AF_UNIX)."""
+    """Return the compiled BPF program for ``network``: sockets limited to its SOCKET_FAMILIES."""
     sc = _pyseccomp()
     eperm = sc.ERRNO(errno.EPERM)
     filt = sc.SyscallFilter(sc.ALLOW)
@@ -104,6 +119,10 @@ def filter_bpf(network: str) -> bytes:
     filt.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")
     if network == "none":
         filt.add_rule(eperm, "socket", sc.Arg(0, sc.NE, socket.AF_UNIX))
+    else:
+        for family in denied_families(network):
+            filt.add_rule(eperm, "socket", sc.Arg(0, sc.EQ, family))
+        filt.add_rule(eperm, "socket", sc.Arg(0, sc.GE, AF_MAX))
     # A memfd rather than a pipe: export writes the whole program before anything reads it.
     fd = os.memfd_create("tidegate-seccomp-build", os.MFD_CLOEXEC)
     with os.fdopen(fd, "w+b") as buffer:

@@ -1,0 +1,150 @@
+"""tidegate's host side of a network allow-list: one unix socket per route, one destination each.
+
+The sandbox's forwarder (tidegate.sandbox.forwarder) relays each connection accepted on the
+sandbox's loopback to the unix socket of its route; this proxy connects it to that route's
+destination (resolved on the host) and to nothing else, then copies bytes both ways in one
+relay thread. What each destination saw is counted for the run.command record.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+from tidegate.sandbox.backend import NetworkUse
+from tidegate.sandbox.egress import EgressPlan, Route
+from tidegate.sandbox.forwarder import Relay, Traffic
+
+MAX_CONNECTIONS = 256
+"""Connections open at once through one command's proxy; more are closed and counted."""
+CONNECT_TIMEOUT = 10.0
+MAX_ERRORS = 20  # per destination; the rest are only counted
+_JOIN_SECONDS = 5.0
+
+
+class EgressProxy:
+    """The unix sockets of an allow-list and the relay behind them, for one command."""
+
+    def __init__(
+        self,
+        egress: EgressPlan,
+        max_connections: int = MAX_CONNECTIONS,
+        connect_timeout: float = CONNECT_TIMEOUT,
+    ) -> None:
+        """Serve ``egress``'s routes once entered; at most ``max_connections`` open at once."""
+        self.egress = egress
+        self.max_connections = max_connections
+        self.connect_timeout = connect_timeout
+        self.directory: Path | None = None
+        self.relay = Relay()
+        self.traffic = {route.socket_name: Traffic() for route in egress.routes}
+        self._dropped = dict.fromkeys(self.traffic, 0)
+        self._connecting = 0
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._connectors: list[threading.Thread] = []
+
+    def __enter__(self) -> EgressProxy:
+        """Create the sockets (in a private directory) and start the relay thread."""
+        self.directory = Path(tempfile.mkdtemp(prefix="tidegate-net-"))
+        try:
+            for route in self.egress.routes:
+                listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                listener.bind(str(self.directory / route.socket_name))
+                listener.listen(128)
+                self.relay.listen(listener, self._acceptor(route))
+        except OSError:
+            self.relay.stop()
+            self.relay.run()  # closes what was registered
+            shutil.rmtree(self.directory, ignore_errors=True)
+            raise
+        self._thread = threading.Thread(target=self.relay.run, name="tidegate-egress", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Stop relaying, close every connection and remove the sockets."""
+        self.relay.stop()
+        if self._thread is not None:
+            self._thread.join(_JOIN_SECONDS)
+        for connector in self._connectors:
+            connector.join(self.connect_timeout)
+        if self.directory is not None:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+    def usage(self) -> tuple[NetworkUse, ...]:
+        """Return what each destination saw (read after the proxy stopped)."""
+        found: list[NetworkUse] = []
+        for route in self.egress.routes:
+            traffic = self.traffic[route.socket_name]
+            errors = list(traffic.errors[:MAX_ERRORS])
+            if len(traffic.errors) > MAX_ERRORS:
+                errors.append(f"... and {len(traffic.errors) - MAX_ERRORS} more")
+            dropped = self._dropped[route.socket_name]
+            if dropped:
+                errors.append(
+                    f"{dropped} connection(s) closed: over {self.max_connections} open at once"
+                )
+            found.append(
+                NetworkUse(
+                    destination=str(route.destination),
+                    address=f"{route.address}:{route.port}",
+                    connections=traffic.connections,
+                    bytes_out=traffic.bytes_out,
+                    bytes_in=traffic.bytes_in,
+                    errors=tuple(errors),
+                )
+            )
+        return tuple(found)
+
+    def _acceptor(self, route: Route) -> Callable[[socket.socket], None]:
+        """Return the relay's accept callback for ``route`` (it runs in the relay thread)."""
+        name = route.socket_name
+
+        def accept(conn: socket.socket) -> None:
+            if self._open() >= self.max_connections:
+                self._dropped[name] += 1
+                conn.close()
+                return
+            self.traffic[name].connections += 1
+            with self._lock:
+                self._connecting += 1
+            connector = threading.Thread(
+                target=self._connect, args=(conn, route), name="tidegate-egress-connect"
+            )
+            self._connectors = [t for t in self._connectors if t.is_alive()] + [connector]
+            connector.start()
+
+        return accept
+
+    def _open(self) -> int:
+        with self._lock:
+            return len(self.relay.links) + self._connecting
+
+    def _connect(self, conn: socket.socket, route: Route) -> None:
+        """Connect to ``route``'s destination (in its own thread: names resolve slowly)."""
+        traffic = self.traffic[route.socket_name]
+        destination = route.destination
+        try:
+            upstream = socket.create_connection(
+                (destination.host, destination.port), timeout=self.connect_timeout
+            )
+        except OSError as exc:
+            traffic.errors.append(f"connect to {destination}: {exc.strerror or exc}")
+            conn.close()
+            return
+        finally:
+            with self._lock:
+                self._connecting -= 1
+        upstream.settimeout(None)
+        self.relay.submit(conn, upstream, traffic)

@@ -22,6 +22,7 @@ iptables), tracing (the container's processes are not tidegate's children).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import posixpath
@@ -42,12 +43,15 @@ from docker.utils.socket import frames_iter  # type: ignore[import-untyped, unus
 
 from tidegate.errors import TidegateError
 from tidegate.sandbox import guards as guard_env
+from tidegate.sandbox import seccomp as seccomp_families
 from tidegate.sandbox.backend import CommandResult, CommandSpec, GuardStatus, Limits
+from tidegate.sandbox.proxy import EgressProxy
 from tidegate.sandbox.streams import CappedStream, command_result
 
 WORKSPACE = "/workspace"
 PRIVATE_TMP = "/tmp"  # noqa: S108  (a tmpfs inside the container, not the host's)
 FAKETIME_LABEL = "org.tidegate.faketime"
+PYTHON_LABEL = "org.tidegate.python"  # the interpreter the allow-list forwarder runs on
 SECCOMP_PROFILE = "docker-seccomp.json"
 ENGINE_HINT = (
     "start the engine: dockerd -H unix:///var/run/docker.sock --bridge=none --iptables=false "
@@ -69,6 +73,33 @@ def seccomp_profile_text() -> str:
         return repo_file.read_text()
     # An installed wheel carries the repo's sandbox/ as package data under tidegate/_sandbox.
     return resources.files("tidegate").joinpath("_sandbox", SECCOMP_PROFILE).read_text()
+
+
+def profile_for_network(profile: dict[str, Any], network: str) -> dict[str, Any]:
+    """Return ``profile`` with its socket rule replaced by ``network``'s family rules.
+
+    The file's rule denies every family but AF_UNIX (network none); an allow-list also needs
+    AF_INET and AF_INET6, which reach only the container's loopback.
+    """
+    denied = seccomp_families.denied_families(network)
+    rules = [rule for rule in profile["syscalls"] if rule.get("names") != ["socket"]]
+    comment = f"network {network}: only " + ", ".join(
+        str(f) for f in seccomp_families.SOCKET_FAMILIES[network]
+    )
+    for family in denied:
+        rules.append(_socket_rule("SCMP_CMP_EQ", family, comment))
+    rules.append(_socket_rule("SCMP_CMP_GE", seccomp_families.AF_MAX, comment))
+    return {**profile, "syscalls": rules}
+
+
+def _socket_rule(op: str, value: int, comment: str) -> dict[str, Any]:
+    return {
+        "names": ["socket"],
+        "action": "SCMP_ACT_ERRNO",
+        "errnoRet": 1,
+        "args": [{"index": 0, "value": value, "valueTwo": 0, "op": op}],
+        "comment": comment,
+    }
 
 
 @dataclass(frozen=True)
@@ -164,8 +195,8 @@ class DockerBackend:
             ) from exc
         return info
 
-    def seccomp(self) -> str:
-        """Return the seccomp profile as compact JSON (read once)."""
+    def seccomp(self, network: str = "none") -> str:
+        """Return the seccomp profile for ``network`` as compact JSON (the file is read once)."""
         if self._seccomp is None:
             try:
                 self._seccomp = json.dumps(json.loads(seccomp_profile_text()))
@@ -173,7 +204,9 @@ class DockerBackend:
                 raise guard_env.refuse(
                     "seccomp", f"cannot read {SECCOMP_PROFILE}: {exc}", hint="reinstall tidegate"
                 ) from exc
-        return self._seccomp
+        if network == "none":
+            return self._seccomp
+        return json.dumps(profile_for_network(json.loads(self._seccomp), network))
 
     # -- the Backend protocol -----------------------------------------------------------------
 
@@ -194,27 +227,33 @@ class DockerBackend:
 
     def run(self, workspace: Path, command: CommandSpec) -> CommandResult:
         """Run ``command`` in a new container over ``workspace``; a command's failures are results."""
-        statuses, env, site_files = self._plan(command)
-        del statuses
+        _, env, site_files, route = self._plan(command)
         image = self.resolve_image()
         api = self.client().api
         started = time.monotonic()
         container: str | None = None
-        with guard_env.site_dir(site_files) as site:
+        proxy = None if route is None else EgressProxy(route.plan)
+        with guard_env.site_dir(site_files) as site, proxy or contextlib.nullcontext():
             try:
-                config = self._container_config(api, workspace, command, env, site, image)
+                config = self._container_config(
+                    api, workspace, command, env, site, image, route, proxy
+                )
                 container = api.create_container(**config)["Id"]
-                return self._execute(api, container, command.limits, started)
+                result = self._execute(api, container, command.limits, started)
             finally:
                 if container is not None:
                     with contextlib.suppress(Exception):
                         api.remove_container(container, force=True)
+        if proxy is None:
+            return result
+        # Read once the proxy stopped: its relay thread no longer counts.
+        return dataclasses.replace(result, network=proxy.usage(), launcher_execs=2)
 
     # -- planning and running -----------------------------------------------------------------
 
     def _plan(
         self, command: CommandSpec
-    ) -> tuple[list[GuardStatus], dict[str, str], dict[str, str]]:
+    ) -> tuple[list[GuardStatus], dict[str, str], dict[str, str], guard_env.EgressSetup | None]:
         """Decide every guard, refusing (GuardUnavailable) what cannot be enforced."""
         refuse = guard_env.refuse
         guards, limits = command.guards, command.limits
@@ -225,15 +264,9 @@ class DockerBackend:
             )
         if guards.network not in {"none", "allow"}:
             raise refuse("network", f"unknown network mode {guards.network!r}")
-        if guards.network == "allow":
-            raise refuse(
-                "network",
-                "docker cannot enforce a host:port allow-list here: the engine runs without "
-                "iptables, so a container either has no network or all of it",
-                hint="use network mode none",
-            )
         guard_env.check_cwd(command.cwd)
         image = self.resolve_image()
+        route = self._egress(command, image)
         faketime = image.labels.get(FAKETIME_LABEL) or None
         if guards.clock != "real" and faketime is None:
             raise refuse(
@@ -242,12 +275,19 @@ class DockerBackend:
                 hint="build the image with sandbox/image/build.sh, which sets the label",
             )
         built = guard_env.build_environment(command, faketime)
-        self.seccomp()  # refuse now, not half-way into a run, when the profile is missing
+        self.seccomp(guards.network)  # refuse now, not half-way into a run, if it is missing
         statuses = list(built.statuses)
+        site_files = dict(built.site_files)
+        if route is not None:
+            site_files.update(route.site_files)
         statuses += [
             GuardStatus("image", True, image.pinned_by),
             GuardStatus(
-                "network", True, "docker network_mode none (loopback only); no name resolution"
+                "network",
+                True,
+                "docker network_mode none (loopback only); no name resolution"
+                if route is None
+                else f"docker network_mode none; {route.status}",
             ),
             GuardStatus(
                 "filesystem",
@@ -264,7 +304,12 @@ class DockerBackend:
                 "seccomp",
                 True,
                 f"{SECCOMP_PROFILE}: EPERM for ptrace, mount, modules, bpf, namespaces, "
-                "keyrings, io_uring and non-AF_UNIX sockets",
+                "keyrings, io_uring and "
+                + (
+                    "non-AF_UNIX sockets"
+                    if route is None
+                    else "sockets other than AF_UNIX/AF_INET/AF_INET6"
+                ),
             ),
             GuardStatus(
                 "namespaces",
@@ -297,7 +342,22 @@ class DockerBackend:
         statuses.append(
             GuardStatus("output", True, f"{limits.output_bytes} bytes per stream, rest dropped")
         )
-        return statuses, built.env, built.site_files
+        return statuses, built.env, site_files, route
+
+    def _egress(self, command: CommandSpec, image: _Image) -> guard_env.EgressSetup | None:
+        """Return how the allow-list is forwarded (None for mode none); refuse what cannot be."""
+        if command.guards.network == "none":
+            return None
+        python = image.labels.get(PYTHON_LABEL)
+        if not python:
+            raise guard_env.refuse(
+                "network",
+                f"image {image.image_id} has no {PYTHON_LABEL} label naming the python3 the "
+                "allow-list forwarder runs on",
+                hint="build the image with sandbox/image/build.sh, which sets the label",
+            )
+        # docker writes the container's /etc/hosts itself: the names go in as extra_hosts.
+        return guard_env.egress_setup(command.guards.allow, python, hosts_file=False)
 
     def _container_config(
         self,
@@ -307,6 +367,8 @@ class DockerBackend:
         env: dict[str, str],
         site: str | None,
         image: _Image,
+        route: guard_env.EgressSetup | None,
+        proxy: EgressProxy | None,
     ) -> dict[str, Any]:
         """Return create_container's arguments (host config included) for one command."""
         limits = command.limits
@@ -314,6 +376,12 @@ class DockerBackend:
         mounts = [Mount(WORKSPACE, str(workspace.resolve()), type="bind", read_only=False)]
         if site is not None:
             mounts.append(Mount(guard_env.SITE_DIR, site, type="bind", read_only=True))
+        argv = list(command.argv)
+        if route is not None and proxy is not None and proxy.directory is not None:
+            mounts.append(
+                Mount(guard_env.NET_DIR, str(proxy.directory), type="bind", read_only=True)
+            )
+            argv = route.launcher(argv)
         host: dict[str, Any] = {
             "mounts": mounts,
             "network_mode": "none",
@@ -321,7 +389,10 @@ class DockerBackend:
             # Sized: a tmpfs is RAM, and without a memory limit nothing else would bound it.
             "tmpfs": {PRIVATE_TMP: f"rw,nosuid,nodev,mode=1777,size={tmp_mb}m"},
             "cap_drop": ["ALL"],
-            "security_opt": ["no-new-privileges", "seccomp=" + self.seccomp()],
+            "security_opt": [
+                "no-new-privileges",
+                "seccomp=" + self.seccomp(command.guards.network),
+            ],
             "ipc_mode": "private",
             # docker-init as pid 1: the command is not its namespace's init, which the kernel
             # shields from default-action signals (SIGXCPU at the CPU limit would be ignored),
@@ -331,6 +402,11 @@ class DockerBackend:
             # Output is read through the attach stream; the engine keeps no copy on disk.
             "log_config": LogConfig(type="none"),
         }
+        if route is not None:
+            host["extra_hosts"] = dict(route.plan.names)
+            # The container's own network namespace: the forwarder may listen on port 443 of
+            # its loopback without any capability.
+            host["sysctls"] = {"net.ipv4.ip_unprivileged_port_start": "0"}
         if limits.memory_mb is not None:
             host["mem_limit"] = f"{limits.memory_mb}m"
             host["memswap_limit"] = f"{limits.memory_mb}m"
@@ -344,13 +420,15 @@ class DockerBackend:
         relative = posixpath.normpath(command.cwd)
         return {
             "image": image.image_id,
-            "command": list(command.argv),
+            "command": argv,
             "environment": env,
             "working_dir": WORKSPACE if relative == "." else posixpath.join(WORKSPACE, relative),
             "user": f"{os.getuid()}:{os.getgid()}",
             "hostname": "sandbox",
             "labels": {"org.tidegate.sandbox": "1"},
-            "network_disabled": True,
+            # network_mode none either way; an allow-list needs the engine to write the
+            # container's /etc/hosts (its names), which a disabled network skips.
+            "network_disabled": route is None,
             "stdin_open": False,
             "tty": False,
             "host_config": api.create_host_config(**host),

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tidegate.sandbox import bwrap as bwrap_backend
 from tidegate.sandbox import guards, seccomp
-from tidegate.sandbox.backend import CommandSpec, Guards, GuardUnavailable, Limits
+from tidegate.sandbox.backend import Backend, CommandSpec, Guards, GuardUnavailable, Limits
 
 DOCKER_SOCKET = "/var/run/docker.sock"
+OPTIONAL_GUARDS = frozenset({"allow-list"})
+"""Rows that do not decide whether a backend is usable: only tasks with network allow need them."""
 _PROBE_SECONDS = 10.0
 _EPOCH = 1767225600  # 2026-01-01T00:00:00Z
 
@@ -40,9 +46,13 @@ def doctor_report(image: str | None = None) -> list[DoctorRow]:
 
 
 def usable_backends(rows: list[DoctorRow]) -> list[str]:
-    """Return the backends whose every probed guard works here."""
+    """Return the backends whose every probed guard works here (OPTIONAL_GUARDS aside)."""
     names = dict.fromkeys(row.backend for row in rows)
-    return [name for name in names if all(r.ok for r in rows if r.backend == name)]
+    return [
+        name
+        for name in names
+        if all(r.ok for r in rows if r.backend == name and r.guard not in OPTIONAL_GUARDS)
+    ]
 
 
 def to_json(rows: list[DoctorRow]) -> dict[str, Any]:
@@ -129,10 +139,73 @@ def _bwrap_rows() -> list[DoctorRow]:
             "bwrap",
             "network",
             binary is not None,
-            "mode none: empty network namespace; mode allow: refused (no host:port filter)",
+            "mode none: empty network namespace (loopback only)",
         )
     )
+    if binary is not None:
+        rows.append(_allow_list_row(bwrap_backend.BwrapBackend(), "/usr/bin/python3"))
     return rows
+
+
+def _allow_list_row(backend: Backend, python: str) -> DoctorRow:
+    """Run a command allowed to reach one loopback port of this host and nothing else: the
+    row is ok when its round trip through the egress proxy works and another port stays shut."""
+    with contextlib.ExitStack() as stack:
+        allowed = stack.enter_context(_echo_server())
+        closed = stack.enter_context(_echo_server())
+        code = (
+            "import socket\n"
+            f"s = socket.create_connection(('127.0.0.1', {allowed}), timeout=5)\n"
+            "s.sendall(b'ping'); s.shutdown(socket.SHUT_WR); print(s.recv(16).decode())\n"
+            "try:\n"
+            f"    socket.create_connection(('127.0.0.1', {closed}), timeout=5); print('open')\n"
+            "except OSError:\n"
+            "    print('shut')\n"
+        )
+        command = CommandSpec(
+            (python, "-c", code),
+            limits=Limits(wall_seconds=_PROBE_SECONDS),
+            guards=Guards(network="allow", allow=(("127.0.0.1", allowed),)),
+        )
+        try:
+            backend.guards(command)
+            workspace = stack.enter_context(tempfile.TemporaryDirectory(prefix="tidegate-doctor-"))
+            result = backend.run(Path(workspace), command)
+        except GuardUnavailable as exc:
+            return DoctorRow(backend.name, "allow-list", False, exc.message)
+    seen = result.stdout.decode("utf-8", "replace").split()
+    works = result.status == "ok" and seen == ["ping", "shut"]
+    detail = (
+        f"host:port allow-list enforced: the allowed port answered through the egress proxy "
+        f"and another stayed shut ({result.duration_ms:.0f} ms)"
+        if works
+        else f"allow-list probe failed: {result.status}, printed {seen!r}, "
+        + result.stderr.decode("utf-8", "replace").strip()[-300:]
+    )
+    return DoctorRow(backend.name, "allow-list", works, detail)
+
+
+@contextlib.contextmanager
+def _echo_server() -> Iterator[int]:
+    """Serve one echo per connection on a loopback port of this host; yield the port."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.settimeout(_PROBE_SECONDS)
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            conn, _ = listener.accept()
+            with conn:
+                conn.sendall(conn.recv(16))
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()
+        thread.join(_PROBE_SECONDS)
 
 
 def _docker_row() -> DoctorRow:
@@ -182,4 +255,5 @@ def _docker_image_rows(image: str | None) -> list[DoctorRow]:
         result = backend.run(Path(workspace), command)
     detail = f"`true` ran in {result.duration_ms:.0f} ms"
     rows.append(DoctorRow("docker", "run", result.status == "ok", f"{detail}: {result.status}"))
+    rows.append(_allow_list_row(backend, "python3"))
     return rows

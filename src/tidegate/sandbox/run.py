@@ -261,11 +261,12 @@ def infer_tests(name: str, stdout: bytes, stderr: bytes) -> tuple[int, int] | No
     return None
 
 
-def _files_read(trace: Path, redactor: Redactor) -> list[str]:
+def _files_read(trace: Path, redactor: Redactor, launchers: int = 1) -> list[str]:
     """Return the distinct paths the task opened successfully, from a backend's strace log.
 
-    The log starts with the backend's launcher (its first successful execve, e.g. bwrap) and
-    its setup on the host; the task's part starts at the next successful execve, its command.
+    The log starts with the backend's ``launchers`` (their successful execves: bwrap, then an
+    allow-list's forwarder) and their setup; the task's part starts at the next successful
+    execve, its command.
     """
     found: set[str] = set()
     execs = 0
@@ -276,9 +277,9 @@ def _files_read(trace: Path, redactor: Redactor) -> list[str]:
             )
             if not match or re.search(rb"= -1 ", line):
                 continue
-            if match.group(1) == b"execve" and execs < 2:
+            if match.group(1) == b"execve" and execs <= launchers:
                 execs += 1
-            if execs < 2:
+            if execs <= launchers:
                 continue
             found.add(redactor.text(match.group(2).decode("utf-8", "surrogateescape")))
     return sorted(found)
@@ -408,7 +409,7 @@ class _Run:
         blobs = {"stdout": stdout, "stderr": stderr}
         files_read: int | None = None
         if self.trace_files:
-            paths = _files_read(self.trace_path(index), redact)
+            paths = _files_read(self.trace_path(index), redact, outcome.launcher_execs)
             blobs["files-read.json"] = json.dumps(paths, indent=1).encode()
             files_read = len(paths)
         violations = [{"guard": g, "detail": redact.text(d)} for g, d in outcome.violations]
@@ -428,6 +429,18 @@ class _Run:
             "violations": violations,
             "files_read": files_read,
         }
+        if command.guards.network == "allow":
+            body["network"] = [
+                {
+                    "destination": redact.text(use.destination),
+                    "address": use.address,
+                    "connections": use.connections,
+                    "bytes_out": use.bytes_out,
+                    "bytes_in": use.bytes_in,
+                    "errors": [redact.text(error) for error in use.errors],
+                }
+                for use in outcome.network
+            ]
         return self.ledger.append(AppendRequest(RUN_COMMAND, body, blobs=blobs)).seq
 
     def compare(self) -> tuple[dict[str, Any] | None, dict[str, bytes], dict[str, Any], int | None]:

@@ -29,10 +29,21 @@ def test_doctor_reports_every_bwrap_guard(
     checks = report["checks"]
     assert isinstance(checks, list)
     bwrap = {c["guard"]: c for c in checks if c["backend"] == "bwrap"}
-    assert set(bwrap) == {"namespaces", "clock", "seccomp", "memory", "processes", "network"}
+    assert set(bwrap) == {
+        "namespaces",
+        "clock",
+        "seccomp",
+        "memory",
+        "processes",
+        "network",
+        "allow-list",
+    }
     assert {c["backend"] for c in checks} >= {"bwrap", "docker"}
     if os.environ.get("TIDEGATE_REQUIRE_BWRAP") == "1":
         assert "bwrap" in report["backends"], bwrap
+        # A real round trip through the egress proxy, with another host port staying shut.
+        assert bwrap["allow-list"]["ok"], bwrap["allow-list"]
+        assert "another stayed shut" in bwrap["allow-list"]["detail"]
     assert code == (0 if report["backends"] else 1)
 
 
@@ -81,6 +92,17 @@ def test_render_aligns_columns() -> None:
     assert doctor.usable_backends(rows) == ["bwrap"]
 
 
+def test_allow_list_row_does_not_decide_usability() -> None:
+    """Only tasks with network allow need the forwarder: its failure is reported, not fatal."""
+    rows = [
+        doctor.DoctorRow("bwrap", "namespaces", True, "fine"),
+        doctor.DoctorRow("bwrap", "allow-list", False, "no python3 inside"),
+        doctor.DoctorRow("docker", "engine", True, "fine"),
+        doctor.DoctorRow("docker", "run", False, "failed"),
+    ]
+    assert doctor.usable_backends(rows) == ["bwrap"]
+
+
 def test_doctor_runs_a_container_of_the_image(capsys: pytest.CaptureFixture[str]) -> None:
     image = os.environ.get("TIDEGATE_DOCKER_IMAGE")
     if not image:
@@ -93,6 +115,7 @@ def test_doctor_runs_a_container_of_the_image(capsys: pytest.CaptureFixture[str]
     docker = {c["guard"]: c for c in report["checks"] if c["backend"] == "docker"}  # type: ignore[union-attr]
     assert docker["run"]["ok"], docker["run"]
     assert docker["clock"]["ok"] and docker["seccomp"]["ok"] and docker["image"]["ok"]
+    assert docker["allow-list"]["ok"], docker["allow-list"]
     assert "docker" in report["backends"] and code == 0
     # A tag is not a pin: the same image named by tag makes docker unusable, with the reason.
     code, report = doctor_json(capsys, "--image", "tidegate-sandbox:base")

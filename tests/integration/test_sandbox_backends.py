@@ -12,6 +12,7 @@ import ast
 import os
 import shutil
 import socket
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -295,13 +296,152 @@ def test_output_over_the_limit_is_truncated_and_flagged(backend: Backend, worksp
     assert ("output", "stdout over 1000 bytes: truncated") in result.violations
 
 
+# ---- network allow-list --------------------------------------------------------------------
+
+
+@pytest.fixture
+def echo_server() -> Iterator[int]:
+    """A host loopback port that echoes what each connection sends, until it half-closes."""
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return  # closed: the test is over
+            with conn:
+                while chunk := conn.recv(65536):
+                    conn.sendall(chunk)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        server.close()
+        thread.join(10)
+
+
+ALLOW_PROBE = """
+import socket
+
+def attempt(label, make):
+    try:
+        make()
+        print(label, "open")
+    except OSError as exc:
+        print(label, "shut", type(exc).__name__)
+
+with socket.create_connection(("127.0.0.1", {allowed}), timeout=10) as conn:
+    conn.sendall(b"hello tidegate")
+    conn.shutdown(socket.SHUT_WR)
+    print("echo", conn.recv(100).decode())
+attempt("other-port", lambda: socket.create_connection(("127.0.0.1", {other}), timeout=5))
+attempt("public-ip", lambda: socket.create_connection(("192.0.2.1", 443), timeout=5))
+attempt("resolve", lambda: socket.getaddrinfo("example.com", 443))
+attempt("netlink", lambda: socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0))
+attempt("packet", lambda: socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0))
+"""
+
+
+def test_allow_list_reaches_the_allowed_port_and_nothing_else(
+    backend: Backend, workspace: Path, echo_server: int, listener: int
+) -> None:
+    """Only the allowed host:port answers; another host port, other hosts, DNS, raw sockets fail."""
+    guards = Guards(network="allow", allow=(("127.0.0.1", echo_server),))
+    code = ALLOW_PROBE.format(allowed=echo_server, other=listener)
+    result = run(backend, workspace, code, guards=guards)
+    assert result.status == "ok", result
+    lines = result.stdout.decode().splitlines()
+    assert lines[0] == "echo hello tidegate"
+    assert lines[1] == "other-port shut ConnectionRefusedError"  # listening outside: not routed
+    assert lines[2].startswith("public-ip shut")
+    assert lines[3].startswith("resolve shut")
+    assert lines[4:] == ["netlink shut PermissionError", "packet shut PermissionError"]
+    (use,) = result.network
+    assert use.destination == f"127.0.0.1:{echo_server}"
+    assert (use.connections, use.bytes_out, use.bytes_in) == (1, 14, 14)
+    assert use.errors == ()
+
+
+def test_allow_list_names_resolve_to_their_route_only(backend: Backend, workspace: Path) -> None:
+    """An allowed name resolves inside to its loopback route; the host proxy, not the sandbox,
+    resolves it for real, and a failure there is recorded against the destination."""
+    name = f"tidegate-{uuid.uuid4().hex[:8]}.invalid"  # never resolves on the host either
+    guards = Guards(network="allow", allow=((name, 8443), ("localhost", 9)))
+    code = f"""
+import socket
+print(sorted({{a[4][0] for a in socket.getaddrinfo("{name}", 8443, socket.AF_INET)}}))
+with socket.create_connection(("{name}", 8443), timeout=10) as conn:
+    print("closed" if conn.recv(10) == b"" else "data")
+try:
+    socket.getaddrinfo("other-{name}", 8443)
+    print("resolved")
+except OSError:
+    print("unresolved")
+"""
+    result = run(backend, workspace, code, guards=guards)
+    assert result.status == "ok", result
+    assert result.stdout.decode().splitlines() == ["['127.0.0.2']", "closed", "unresolved"]
+    named, local = result.network
+    assert (named.destination, named.address, named.connections) == (
+        f"{name}:8443",
+        "127.0.0.2:8443",
+        1,
+    )
+    assert len(named.errors) == 1 and named.errors[0].startswith(f"connect to {name}:8443")
+    assert (local.address, local.connections) == ("127.0.0.1:9", 0)
+
+
+def test_allow_list_below_port_1024_leaves_the_task_no_capability(
+    backend: Backend, workspace: Path
+) -> None:
+    """The forwarder may listen on port 443 of the sandbox's loopback; the task holds nothing."""
+    guards = Guards(network="allow", allow=(("localhost", 443),))
+    code = """
+import socket
+print([l.split()[1] for l in open("/proc/self/status") if l.startswith("Cap")])
+probe = socket.socket()
+try:
+    probe.connect(("127.0.0.1", 443))
+    print("forwarder listening")
+except OSError as exc:
+    print("nothing on 443", exc)
+"""
+    result = run(backend, workspace, code, guards=guards)
+    assert result.status == "ok", result
+    caps, listening = result.stdout.decode().splitlines()
+    assert caps == str(["0000000000000000"] * 5)
+    assert listening == "forwarder listening"
+
+
+def test_allow_list_forwarder_is_not_the_task_s_child(backend: Backend, workspace: Path) -> None:
+    """The forwarder is detached: a shell's `wait` returns, and exit codes pass through."""
+    guards = Guards(network="allow", allow=(("127.0.0.1", 9),))
+    command = CommandSpec(
+        argv=("sh", "-c", "sleep 0.1 & wait; echo waited; exit 3"),
+        limits=Limits(wall_seconds=30),
+        guards=guards,
+    )
+    result = backend.run(workspace, command)
+    assert (result.status, result.exit_code, result.stdout) == ("failed", 3, b"waited\n")
+    missing = CommandSpec(argv=("no-such-tool-xyz",), limits=Limits(wall_seconds=30), guards=guards)
+    result = backend.run(workspace, missing)
+    assert result.exit_code == 127
+    assert b"no-such-tool-xyz" in result.stderr
+
+
 # ---- refusals ------------------------------------------------------------------------------
 
 
-def test_network_allow_list_is_refused(backend: Backend) -> None:
-    command = CommandSpec(argv=("true",), guards=Guards(network="allow", allow=(("a.b", 443),)))
-    with pytest.raises(GuardUnavailable, match=r"'network'") as caught:
-        backend.guards(command)
+def test_network_allow_list_entry_that_cannot_be_forwarded_is_refused(backend: Backend) -> None:
+    """An IP outside loopback has no route from the sandbox: refused, naming the entry."""
+    guards = Guards(network="allow", allow=(("10.1.2.3", 443),))
+    with pytest.raises(GuardUnavailable, match=r"'network'.*10\.1\.2\.3:443") as caught:
+        backend.guards(CommandSpec(argv=("true",), guards=guards))
     assert caught.value.guard == "network"
 
 

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -362,6 +363,68 @@ def test_trace_files_records_what_a_step_opened(repo: Path, ledger: LedgerFixtur
     )  # the launcher's setup is not the task's
     assert body["files_read"] == len(opened)
     assert result.changes.paths == []  # the trace log lives outside the workspace
+
+
+def test_allow_list_run_records_traffic_and_traces_only_the_task(
+    repo: Path, ledger: LedgerFixture
+) -> None:
+    """A run with network allow records per-destination traffic in run.command; with
+    --trace-files the forwarder's own start-up (its python) is not counted as the task's."""
+    missing = [tool for tool in ("bwrap", "strace") if shutil.which(tool) is None]
+    if missing:
+        if os.environ.get("TIDEGATE_REQUIRE_BWRAP") == "1":
+            pytest.fail(f"TIDEGATE_REQUIRE_BWRAP=1 but {missing} not installed", pytrace=False)
+        pytest.skip(f"{missing} not installed")
+    from tidegate.sandbox.bwrap import BwrapBackend
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    port = server.getsockname()[1]
+
+    def answer() -> None:
+        conn, _ = server.accept()
+        with conn:
+            conn.sendall(conn.recv(100).upper())
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    fetch = (
+        f"import socket; c = socket.create_connection(('127.0.0.1', {port}), timeout=10); "
+        "c.sendall(b'quiet'); print(c.recv(100).decode())"
+    )
+    spec = make_spec(
+        repo,
+        [["cat", "README.md"], ["/usr/bin/python3", "-S", "-c", fetch]],
+        network={"mode": "allow", "allow": [f"127.0.0.1:{port}"]},
+    )
+    try:
+        result = run_task(spec, ledger.ledger, BwrapBackend(), trace_files=True, host_env={})
+    finally:
+        server.close()
+        thread.join(10)
+    assert result.status == "ok", result.error
+    recorded = entries(ledger)
+    started = recorded[0][2]
+    network = next(g for g in started["guards"] if g["guard"] == "network")
+    assert f"127.0.0.1:{port}" in network["how"] and network["enforced"]
+    cat, fetched = recorded[1][2], recorded[2][2]
+    assert cat["network"][0]["connections"] == 0
+    assert fetched["network"] == [
+        {
+            "destination": f"127.0.0.1:{port}",
+            "address": f"127.0.0.1:{port}",
+            "connections": 1,
+            "bytes_out": 5,
+            "bytes_in": 5,
+            "errors": [],
+        }
+    ]
+    assert blob(ledger, recorded[2][3]["stdout"]) == b"QUIET\n"
+    opened = json.loads(blob(ledger, recorded[1][3]["files-read.json"]))
+    assert "README.md" in opened or "/workspace/README.md" in opened, opened
+    assert not any("tidegate_forwarder" in path or "python3" in path for path in opened), opened
+    assert verify_ledger(ledger.store, ledger.trust).ok
 
 
 def test_trace_files_is_refused_by_a_backend_that_cannot_trace(

@@ -60,7 +60,9 @@ def run_task(
 ) -> None:
     """Run a task's steps in a sandbox; record run.started, run.command and run.finished.
 
-    Prints the run id on stdout (a summary on stderr). Exit 0 when the run's status is ok,
+    The network is the spec's: none, or an allow-list of host:port that tidegate's egress
+    proxy forwards to and nothing else. Prints the run id on stdout (a summary on stderr).
+    Exit 0 when the run's status is ok,
     1 when it failed, timed out, was killed, refused or errored, 2 for an invalid spec.
     """
     from tidegate.home import open_ledger

@@ -10,7 +10,12 @@ Limits: wall time by killing bwrap and everything under it, waiting until the sa
 (which outlives every other process of its namespace) is gone; memory and processes
 through cgroup v1 controllers nested under tidegate's own cgroups, else RLIMIT_AS (memory) and
 RLIMIT_NPROC (processes, refused for root, which the kernel exempts); CPU seconds by RLIMIT_CPU,
-per process. Refused: a network allow-list (bwrap alone cannot filter by host:port here).
+per process.
+
+Network: none (an empty namespace), or an allow-list forwarded by tidegate.sandbox.forwarder
+(inside, on the host's /usr/bin/python3) and tidegate.sandbox.proxy (outside), with a generated
+/etc/hosts; the forwarder alone may hold CAP_NET_BIND_SERVICE and CAP_SETPCAP, to listen below
+port 1024, and drops them before the command runs.
 """
 
 from __future__ import annotations

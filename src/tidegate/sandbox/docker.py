@@ -15,8 +15,9 @@ image made by ``docker import`` (sandbox/image/build.sh) has. A bare tag is refu
 
 Limits: memory (memory and memory+swap at the same figure; an OOM kill is status ``oom``),
 pids_limit, RLIMIT_CPU per process, wall time by killing the container, stdout and stderr each
-capped while read. Refused: a network allow-list (docker cannot filter host:port here without
-iptables), tracing (the container's processes are not tidegate's children).
+capped while read. A network allow-list is forwarded as on bwrap (tidegate.sandbox.forwarder
+on the image's ``org.tidegate.python``, tidegate.sandbox.proxy outside; names as extra_hosts).
+Refused: tracing (the container's processes are not tidegate's children).
 """
 
 from __future__ import annotations

@@ -82,6 +82,7 @@ class Relay:
         self._handoff: list[tuple[socket.socket, socket.socket, Traffic]] = []
         self._lock = threading.Lock()
         self._stopping = False
+        self._closed = False  # set once run() has closed everything: no more hand-offs
         self.links: dict[int, _Link] = {}  # live links by id
         self.selector.register(self._wake_read, selectors.EVENT_READ, None)
 
@@ -91,9 +92,16 @@ class Relay:
         self.selector.register(sock, selectors.EVENT_READ, (sock, accept))
 
     def submit(self, inner: socket.socket, outer: socket.socket, traffic: Traffic) -> None:
-        """Relay between ``inner`` and ``outer`` from now on (safe from any thread)."""
+        """Relay between ``inner`` and ``outer`` from now on (safe from any thread); once the
+        relay has stopped, close them instead."""
         with self._lock:
-            self._handoff.append((inner, outer, traffic))
+            accepted = not self._closed
+            if accepted:
+                self._handoff.append((inner, outer, traffic))
+        if not accepted:
+            inner.close()
+            outer.close()
+            return
         self.wake()
 
     def wake(self) -> None:
@@ -232,6 +240,7 @@ class Relay:
             if isinstance(key.fileobj, socket.socket):
                 key.fileobj.close()
         with self._lock:
+            self._closed = True
             for inner, outer, _ in self._handoff:
                 inner.close()
                 outer.close()
@@ -357,7 +366,11 @@ def main(argv: list[str]) -> int:
     except (OSError, ValueError, KeyError) as exc:
         sys.stderr.write(f"tidegate forwarder: {exc}\n")
         return EXIT_SETUP
-    _detach(bound)
+    try:
+        _detach(bound)
+    except OSError as exc:  # e.g. EAGAIN: the processes limit counts the relay too
+        sys.stderr.write(f"tidegate forwarder: cannot start the relay process: {exc}\n")
+        return EXIT_SETUP
     for listener, _ in bound:
         listener.close()
     try:

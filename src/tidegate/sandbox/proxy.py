@@ -12,6 +12,7 @@ import shutil
 import socket
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -77,8 +78,10 @@ class EgressProxy:
         self.relay.stop()
         if self._thread is not None:
             self._thread.join(_JOIN_SECONDS)
+        # A connect still under way hands its sockets to a stopped relay, which closes them.
+        deadline = time.monotonic() + self.connect_timeout
         for connector in self._connectors:
-            connector.join(self.connect_timeout)
+            connector.join(max(deadline - time.monotonic(), 0.0))
         if self.directory is not None:
             shutil.rmtree(self.directory, ignore_errors=True)
 
@@ -120,7 +123,10 @@ class EgressProxy:
             with self._lock:
                 self._connecting += 1
             connector = threading.Thread(
-                target=self._connect, args=(conn, route), name="tidegate-egress-connect"
+                target=self._connect,
+                args=(conn, route),
+                name="tidegate-egress-connect",
+                daemon=True,
             )
             self._connectors = [t for t in self._connectors if t.is_alive()] + [connector]
             connector.start()

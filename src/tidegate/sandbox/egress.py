@@ -14,7 +14,6 @@ configuration. Refusals name the entry and why.
 from __future__ import annotations
 
 import ipaddress
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -164,14 +163,8 @@ def hosts_file(egress: EgressPlan) -> str:
 
 
 def forwarder_config(egress: EgressPlan, socket_dir: str) -> str:
-    """Return the in-sandbox forwarder's JSON configuration (listen address, port, socket path)."""
-    return json.dumps(
-        [
-            {"address": r.address, "port": r.port, "socket": f"{socket_dir}/{r.socket_name}"}
-            for r in egress.routes
-        ],
-        sort_keys=True,
-    )
+    """Return the in-sandbox forwarder's configuration: "ADDRESS PORT SOCKET" per route."""
+    return "".join(f"{r.address} {r.port} {socket_dir}/{r.socket_name}\n" for r in egress.routes)
 
 
 def describe(egress: EgressPlan) -> str:

@@ -34,7 +34,7 @@ SITE_DIR = "/run/tidegate/site"
 NET_DIR = "/run/tidegate/net"
 """Where backends mount the egress proxy's unix sockets, read-only, inside the sandbox."""
 FORWARDER_FILE = "tidegate_forwarder.py"  # prefixed: SITE_DIR may be on the task's PYTHONPATH
-EGRESS_CONFIG = "tidegate_egress.json"
+EGRESS_CONFIG = "tidegate_egress.conf"
 HOSTS_FILE = "hosts"
 
 FAKETIME_GLOBS = (

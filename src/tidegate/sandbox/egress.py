@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -70,7 +71,7 @@ class EgressPlan:
 def parse_entry(entry: str) -> Destination:
     """Return the destination of one ``host:port`` entry; AllowListError naming what is wrong."""
     host, sep, port_text = entry.rpartition(":")
-    if not sep or not host or not port_text.isdigit():
+    if not sep or not host or not (port_text.isascii() and port_text.isdigit()):
         raise AllowListError(f"network.allow entry {entry!r}: expected host:port")
     port = int(port_text)
     if not 1 <= port <= 65535:
@@ -85,6 +86,11 @@ def _host(entry: str, host: str) -> str:
     except ValueError:
         address = None
     if address is not None:
+        if address.version == 6:
+            raise AllowListError(
+                f"network.allow entry {entry!r}: IPv6 addresses cannot be forwarded (the "
+                "sandbox's routes are IPv4 loopback addresses); allow the host by name"
+            )
         if not address.is_loopback:
             raise AllowListError(
                 f"network.allow entry {entry!r}: {host} is an IP address outside loopback; the "
@@ -92,7 +98,9 @@ def _host(entry: str, host: str) -> str:
                 "127.0.0.0/8 addresses can be forwarded; allow the host by name"
             )
         return str(address)
-    if _NUMERIC.match(host):
+    if _NUMERIC.match(host) or _reads_as_address(host):
+        # The resolver would read it as an address (inet_aton: "1.2.3", "0x7f000001"),
+        # never through /etc/hosts: it cannot be a name here, nor checked as an address.
         raise AllowListError(
             f"network.allow entry {entry!r}: {host!r} is neither an IPv4 address nor a host name"
         )
@@ -101,6 +109,15 @@ def _host(entry: str, host: str) -> str:
     if len(name) > 253 or not all(_LABEL.match(label) for label in labels):
         raise AllowListError(f"network.allow entry {entry!r}: {host!r} is not a valid host name")
     return name
+
+
+def _reads_as_address(host: str) -> bool:
+    """Return whether libc's inet_aton accepts ``host`` (hex, octal and short numeric forms)."""
+    try:
+        socket.inet_aton(host)
+    except OSError:
+        return False
+    return True
 
 
 def plan(entries: Sequence[tuple[str, int]]) -> EgressPlan:

@@ -118,6 +118,11 @@ class Relay:
         except OSError:
             pass  # already woken (a full buffer), or closing
 
+    def pending(self) -> int:
+        """Return how many handed-in pairs the loop has not taken yet."""
+        with self._lock:
+            return len(self._handoff)
+
     def stop(self) -> None:
         """Make ``run`` return (safe from any thread)."""
         self._stopping = True
@@ -311,9 +316,10 @@ def parse_config(text: str) -> list[tuple[str, int, str]]:
     routes: list[tuple[str, int, str]] = []
     for number, line in enumerate(text.splitlines(), 1):
         fields = line.split()
-        if len(fields) != 3 or not fields[1].isdigit():
+        port = fields[1] if len(fields) == 3 else ""
+        if not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535):
             raise ValueError(f"configuration line {number}: expected ADDRESS PORT SOCKET")
-        routes.append((fields[0], int(fields[1]), fields[2]))
+        routes.append((fields[0], int(port), fields[2]))
     return routes
 
 
@@ -384,7 +390,7 @@ def main(argv: list[str]) -> int:
             routes = parse_config(handle.read())
         bound = bind(routes)
         drop_capabilities()
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, OverflowError) as exc:
         sys.stderr.write(f"tidegate forwarder: {exc}\n")
         return EXIT_SETUP
     try:

@@ -134,8 +134,14 @@ class EgressProxy:
         return accept
 
     def _open(self) -> int:
+        """Connections open now: relayed, handed over and not yet taken, or still connecting.
+
+        A connection is counted as connecting until after its hand-off, so it is never
+        missed between the two (at worst counted twice for a moment, which errs on the safe side).
+        """
         with self._lock:
-            return len(self.relay.links) + self._connecting
+            connecting = self._connecting
+        return len(self.relay.links) + self.relay.pending() + connecting
 
     def _connect(self, conn: socket.socket, route: Route) -> None:
         """Connect to ``route``'s destination (in its own thread: names resolve slowly)."""
@@ -148,9 +154,9 @@ class EgressProxy:
         except OSError as exc:
             traffic.errors.append(f"connect to {destination}: {exc.strerror or exc}")
             conn.close()
-            return
+        else:
+            upstream.settimeout(None)
+            self.relay.submit(conn, upstream, traffic)
         finally:
             with self._lock:
                 self._connecting -= 1
-        upstream.settimeout(None)
-        self.relay.submit(conn, upstream, traffic)

@@ -19,8 +19,10 @@ from typing import Any
 import pytest
 
 from tidegate.sandbox import seccomp
+from tidegate.sandbox.backend import CommandResult
 from tidegate.sandbox.egress import plan
-from tidegate.sandbox.proxy import MAX_ERRORS, EgressProxy
+from tidegate.sandbox.forwarder import MAX_ERRORS
+from tidegate.sandbox.proxy import EgressProxy
 
 TIMEOUT = 10.0  # for every blocking read and join: only reached when something is wrong
 
@@ -246,27 +248,28 @@ def test_max_connections_counts_a_connection_being_handed_over(
     server = servers()
     proxy = EgressProxy(plan([("127.0.0.1", server.port)]), max_connections=1)
     handing_over, release = threading.Event(), threading.Event()
-    submit = proxy.relay.submit
     calls: list[int] = []
+    with proxy:  # the relay exists once the proxy is entered
+        submit = proxy.relay.submit
 
-    def slow_submit(*args: Any) -> None:  # holds the first hand-off: widens the window
-        calls.append(1)
-        if len(calls) == 1:
-            handing_over.set()
-            release.wait(TIMEOUT)
-        submit(*args)
+        def slow_submit(*args: Any) -> None:  # holds the first hand-off: widens the window
+            calls.append(1)
+            if len(calls) == 1:
+                handing_over.set()
+                release.wait(TIMEOUT)
+            submit(*args)
 
-    proxy.relay.submit = slow_submit  # type: ignore[method-assign]
-    with proxy:
+        proxy.relay.submit = slow_submit  # type: ignore[method-assign]
         first = connect(proxy)
         assert handing_over.wait(TIMEOUT)
         with connect(proxy) as second:
-            second.sendall(b"2")
-            try:  # closed over the cap (reset: it had unread data), or relayed past it: b"2"
+            try:  # closed over the cap (reset or broken pipe), or relayed past it: b"2"
+                second.sendall(b"2")
                 answer = second.recv(1)
-            except ConnectionResetError:
+            except (ConnectionResetError, BrokenPipeError):
                 answer = b""
-            release.set()
+            finally:
+                release.set()
             with first:
                 first.sendall(b"1")
                 assert recv_exactly(first, 1) == b"1"
@@ -390,3 +393,21 @@ def test_denied_families() -> None:
     )
     allowed = {socket.AF_UNIX, socket.AF_INET, socket.AF_INET6}
     assert set(seccomp.denied_families("allow")) == set(range(seccomp.AF_MAX)) - allowed
+
+
+def test_annotate_names_a_forwarder_failure_as_a_network_violation() -> None:
+    """Exit 126 with the forwarder's message is a network violation; another 126 is not."""
+    proxy = EgressProxy(plan([("127.0.0.1", 9)]))
+    message = b"tidegate forwarder: cannot listen on 127.0.0.1:9: Address already in use\n"
+    failed = proxy.annotate(CommandResult("failed", 126, 1.0, b"", b"noise\n" + message))
+    assert list(failed.violations) == [
+        (
+            "network",
+            "the allow-list forwarder failed, the command did not run: "
+            "cannot listen on 127.0.0.1:9: Address already in use",
+        )
+    ]
+    assert failed.launcher_execs == 2
+    assert [use.destination for use in failed.network] == ["127.0.0.1:9"]
+    own = proxy.annotate(CommandResult("failed", 126, 1.0, b"", b"sh: permission denied\n"))
+    assert list(own.violations) == []

@@ -9,6 +9,7 @@ CI does (scripts/test.sh): then it fails.
 from __future__ import annotations
 
 import ast
+import contextlib
 import os
 import shutil
 import socket
@@ -321,6 +322,8 @@ def echo_server() -> Iterator[int]:
     try:
         yield server.getsockname()[1]
     finally:
+        with contextlib.suppress(OSError):
+            server.shutdown(socket.SHUT_RDWR)  # wakes the accept() still waiting
         server.close()
         thread.join(10)
 
@@ -410,28 +413,62 @@ try:
     print("forwarder listening")
 except OSError as exc:
     print("nothing on 443", exc)
+try:
+    socket.create_connection(("::1", 443), timeout=5).close()
+    print("forwarder listening on ::1")
+except OSError as exc:
+    print("no IPv6 here" if exc.errno in (99, 97) else f"refused on ::1: {exc}")
 """
     result = run(backend, workspace, code, guards=guards)
     assert result.status == "ok", result
-    caps, listening = result.stdout.decode().splitlines()
+    caps, listening, v6 = result.stdout.decode().splitlines()
     assert caps == str(["0000000000000000"] * 5)
     assert listening == "forwarder listening"
+    assert v6 in {"forwarder listening on ::1", "no IPv6 here"}  # never refused on ::1
 
 
 def test_allow_list_forwarder_is_not_the_task_s_child(backend: Backend, workspace: Path) -> None:
-    """The forwarder is detached: a shell's `wait` returns, and exit codes pass through."""
+    """The forwarder is detached: the task has no child it did not start, and exit codes pass
+    through."""
     guards = Guards(network="allow", allow=(("127.0.0.1", 9),))
-    command = CommandSpec(
-        argv=("sh", "-c", "sleep 0.1 & wait; echo waited; exit 3"),
-        limits=Limits(wall_seconds=30),
-        guards=guards,
-    )
-    result = backend.run(workspace, command)
-    assert (result.status, result.exit_code, result.stdout) == ("failed", 3, b"waited\n")
+    code = """
+import os, sys
+try:
+    os.wait()
+    print("a child")
+except ChildProcessError:
+    print("no child")
+sys.exit(3)
+"""
+    result = run(backend, workspace, code, guards=guards)
+    assert (result.status, result.exit_code, result.stdout) == ("failed", 3, b"no child\n")
     missing = CommandSpec(argv=("no-such-tool-xyz",), limits=Limits(wall_seconds=30), guards=guards)
     result = backend.run(workspace, missing)
     assert result.exit_code == 127
     assert b"no-such-tool-xyz" in result.stderr
+
+
+@pytest.mark.parametrize("processes", [3, 4])
+def test_allow_list_forwarder_that_cannot_fork_is_a_network_violation(
+    backend: Backend, workspace: Path, processes: int
+) -> None:
+    """Under a processes limit too tight for the relay (first fork or second), the command
+    does not run and the run says why, as a network violation, not as the task's failure."""
+    only(backend, "bwrap", "counts bwrap's own two processes, which docker does not have")
+    command = CommandSpec(
+        argv=("sh", "-c", "echo ran"),
+        limits=Limits(wall_seconds=30, processes=processes),
+        guards=Guards(network="allow", allow=(("127.0.0.1", 9),)),
+    )
+    try:
+        result = backend.run(workspace, command)
+    except GuardUnavailable as exc:
+        pytest.skip(f"no processes limit here: {exc}")
+    assert (result.status, result.exit_code, result.stdout) == ("failed", 126, b"")
+    network = [detail for guard, detail in result.violations if guard == "network"]
+    assert len(network) == 1
+    assert network[0].startswith("the allow-list forwarder failed, the command did not run")
+    assert "processes limit" in network[0]
 
 
 # ---- refusals ------------------------------------------------------------------------------

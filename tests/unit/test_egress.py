@@ -284,6 +284,12 @@ def test_hosts_file_maps_each_name_to_its_address() -> None:
     }
 
 
+def test_forwarder_config_listens_for_localhost_on_both_loopbacks() -> None:
+    """A localhost route is listened on at 127.0.0.1 and ::1 (/etc/hosts names ::1 first)."""
+    text = forwarder_config(plan([("localhost", 5432)]), "/n")
+    assert text == "127.0.0.1 5432 /n/0.sock\n::1 5432 /n/0.sock\n"
+
+
 def test_forwarder_config_lists_routes_with_sockets_under_dir() -> None:
     """The forwarder's configuration has one "ADDRESS PORT SOCKET" line per route, under the dir."""
     result = plan([("a.example", 443), ("a.example", 80), ("127.0.0.1", 5432)])
@@ -433,9 +439,12 @@ def test_property_files_agree_with_the_plan(entries: Sequence[tuple[str, int]]) 
     assert mapping.pop("localhost") == "127.0.0.1"
     assert mapping.pop("ip6-localhost") == mapping.pop("ip6-loopback") == "::1"
     assert mapping == addresses_of(result)
-    assert parse_config(forwarder_config(result, "/run/net")) == [
-        (r.address, r.port, f"/run/net/{r.socket_name}") for r in result.routes
-    ]
+    expected = []
+    for r in result.routes:
+        expected.append((r.address, r.port, f"/run/net/{r.socket_name}"))
+        if r.destination.host == "localhost":  # also on ::1, which /etc/hosts names first
+            expected.append(("::1", r.port, f"/run/net/{r.socket_name}"))
+    assert parse_config(forwarder_config(result, "/run/net")) == expected
     assert result.privileged_ports == any(port < 1024 for _, port in entries)
 
 

@@ -21,7 +21,6 @@ port 1024, and drops them before the command runs.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import posixpath
 import resource
@@ -290,10 +289,7 @@ class BwrapBackend:
             deadline = time.monotonic() + _REAP_SECONDS
             cgroups.kill_all(deadline)
             cgroups.remove(deadline)
-        if proxy is None:
-            return result
-        # Read once the proxy stopped: its relay thread no longer counts.
-        return dataclasses.replace(result, network=proxy.usage(), launcher_execs=2)
+        return result if proxy is None else proxy.annotate(result)
 
     def _plan(self, command: CommandSpec) -> _Plan:
         """Decide how every guard is enforced, refusing (GuardUnavailable) what cannot be."""
@@ -509,7 +505,10 @@ class BwrapBackend:
             argv += ["--ro-bind", "/dev/null", path]
         if site is not None:
             argv += ["--ro-bind", site, guard_env.SITE_DIR]
-        if proxy is not None and proxy.directory is not None and site is not None:
+        if plan.egress is not None:
+            # The forwarder's files are in the guard directory, the proxy's sockets beside it.
+            if proxy is None or proxy.directory is None or site is None:
+                raise RuntimeError("an allow-list without its proxy or guard files")  # fail closed
             argv += ["--ro-bind", str(proxy.directory), guard_env.NET_DIR]
             argv += ["--ro-bind", posixpath.join(site, guard_env.HOSTS_FILE), "/etc/hosts"]
         for path in dirs:

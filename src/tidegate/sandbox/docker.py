@@ -3,7 +3,8 @@
 Isolation: ``network_mode none`` (loopback only), a read-only root with a private tmpfs /tmp,
 the workspace the only writable bind (at /workspace), every capability dropped,
 ``no-new-privileges`` and the seccomp profile ``sandbox/docker-seccomp.json`` (EPERM for
-ptrace, mount, module, bpf, namespace and keyring calls and for non-AF_UNIX sockets), a private
+ptrace, mount, module, bpf, namespace and keyring calls and for non-AF_UNIX sockets; with an
+allow-list, for sockets other than AF_UNIX, AF_INET and AF_INET6), a private
 pid and ipc namespace, a cleared environment (tidegate.sandbox.guards). The command runs as the
 invoking user's uid:gid, so what it writes to the workspace belongs to whoever runs tidegate.
 
@@ -23,7 +24,6 @@ Refused: tracing (the container's processes are not tidegate's children).
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import os
 import posixpath
@@ -245,10 +245,7 @@ class DockerBackend:
                 if container is not None:
                     with contextlib.suppress(Exception):
                         api.remove_container(container, force=True)
-        if proxy is None:
-            return result
-        # Read once the proxy stopped: its relay thread no longer counts.
-        return dataclasses.replace(result, network=proxy.usage(), launcher_execs=2)
+        return result if proxy is None else proxy.annotate(result)
 
     # -- planning and running -----------------------------------------------------------------
 
@@ -378,7 +375,10 @@ class DockerBackend:
         if site is not None:
             mounts.append(Mount(guard_env.SITE_DIR, site, type="bind", read_only=True))
         argv = list(command.argv)
-        if route is not None and proxy is not None and proxy.directory is not None:
+        if route is not None:
+            # The forwarder's files are in the guard directory, the proxy's sockets beside it.
+            if proxy is None or proxy.directory is None or site is None:
+                raise RuntimeError("an allow-list without its proxy or guard files")  # fail closed
             mounts.append(
                 Mount(guard_env.NET_DIR, str(proxy.directory), type="bind", read_only=True)
             )

@@ -143,7 +143,8 @@ def _bwrap_rows() -> list[DoctorRow]:
         )
     )
     if binary is not None:
-        rows.append(_allow_list_row(bwrap_backend.BwrapBackend(), "/usr/bin/python3"))
+        python = next((p for p in bwrap_backend.SANDBOX_PYTHONS if Path(p).is_file()), "python3")
+        rows.append(_allow_list_row(bwrap_backend.BwrapBackend(), python))
     return rows
 
 
@@ -204,6 +205,8 @@ def _echo_server() -> Iterator[int]:
     try:
         yield listener.getsockname()[1]
     finally:
+        with contextlib.suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)  # wakes an accept() still waiting
         listener.close()
         thread.join(_PROBE_SECONDS)
 

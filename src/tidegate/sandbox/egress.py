@@ -165,6 +165,7 @@ def plan(entries: Sequence[tuple[str, int]]) -> EgressPlan:
 
 
 def _is_address(host: str) -> bool:
+    """Return whether ``host`` is an IP address literal."""
     try:
         ipaddress.ip_address(host)
     except ValueError:
@@ -180,8 +181,18 @@ def hosts_file(egress: EgressPlan) -> str:
 
 
 def forwarder_config(egress: EgressPlan, socket_dir: str) -> str:
-    """Return the in-sandbox forwarder's configuration: "ADDRESS PORT SOCKET" per route."""
-    return "".join(f"{r.address} {r.port} {socket_dir}/{r.socket_name}\n" for r in egress.routes)
+    """Return the in-sandbox forwarder's configuration: "ADDRESS PORT SOCKET" per listener.
+
+    A route for localhost is also listened on at ::1, which /etc/hosts names first for
+    localhost (a client that does not fall back to IPv4 would otherwise be refused).
+    """
+    lines: list[str] = []
+    for route in egress.routes:
+        path = f"{socket_dir}/{route.socket_name}"
+        lines.append(f"{route.address} {route.port} {path}\n")
+        if route.destination.host == "localhost":
+            lines.append(f"::1 {route.port} {path}\n")
+    return "".join(lines)
 
 
 def describe(egress: EgressPlan) -> str:

@@ -16,6 +16,7 @@ which is not tidegate's. The relay loop is shared with the host proxy.
 
 from __future__ import annotations
 
+import errno
 import os
 import selectors
 import socket
@@ -23,10 +24,13 @@ import sys
 import threading
 from collections.abc import Callable
 
+FORWARDER_PREFIX = "tidegate forwarder: "  # starts each of its messages (backends look for it)
 EXIT_SETUP = 126  # like a shell's "found but cannot run": the task never started
 EXIT_NOT_FOUND = 127
+MAX_ERRORS = 20  # kept per destination; the rest are only counted
 CHUNK = 65536
 BUFFER_LIMIT = 262144  # per direction; reading pauses until the peer drains it
+_NO_IPV6 = (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT)
 _CAPABILITY_FIELDS = ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")
 
 
@@ -37,13 +41,21 @@ _CAPABILITY_FIELDS = ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")
 class Traffic:
     """Counters for one destination (written by the relay loop, read once it stopped)."""
 
-    __slots__ = ("bytes_in", "bytes_out", "connections", "errors")
+    __slots__ = ("bytes_in", "bytes_out", "connections", "errors", "errors_dropped")
 
     def __init__(self) -> None:
         self.connections = 0
         self.bytes_out = 0  # from the sandbox towards the destination
         self.bytes_in = 0
         self.errors: list[str] = []
+        self.errors_dropped = 0  # counted, not kept: a task can cause errors by the thousand
+
+    def error(self, message: str) -> None:
+        """Keep ``message`` while fewer than MAX_ERRORS are kept; else only count it."""
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(message)
+        else:
+            self.errors_dropped += 1
 
 
 class _Side:
@@ -145,11 +157,16 @@ class Relay:
             listener, accept = data
             try:
                 conn, _ = listener.accept()
-            except (BlockingIOError, InterruptedError, ConnectionAbortedError):
-                return
-            accept(conn)
+            except OSError:
+                return  # gone before we took it, or out of descriptors: the loop goes on
+            try:
+                accept(conn)
+            except OSError:
+                conn.close()  # e.g. out of descriptors for the other side: refused
         else:
             link, side = data
+            if id(link) not in self.links:
+                return  # closed by an earlier event of the same batch
             if events & selectors.EVENT_READ:
                 self._read(link, side)
             if events & selectors.EVENT_WRITE:
@@ -179,7 +196,7 @@ class Relay:
         except (BlockingIOError, InterruptedError):
             return
         except OSError as exc:
-            link.traffic.errors.append(f"connection reset: {exc.strerror or exc}")
+            link.traffic.error(f"connection reset: {exc.strerror or exc}")
             side.read_open = False
             peer.pending.clear()
             self._close(link)
@@ -327,12 +344,15 @@ def bind(routes: list[tuple[str, int, str]]) -> list[tuple[socket.socket, str]]:
     """Return a listening socket per route, with the unix socket it relays to."""
     bound: list[tuple[socket.socket, str]] = []
     for address, port, path in routes:
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        listener = socket.socket(family, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             listener.bind((address, port))
         except OSError as exc:
             listener.close()
+            if family == socket.AF_INET6 and exc.errno in _NO_IPV6:
+                continue  # IPv6 is off in this sandbox: "localhost" is 127.0.0.1 alone
             raise OSError(exc.errno, f"cannot listen on {address}:{port}: {exc.strerror}") from exc
         listener.listen(128)
         bound.append((listener, path))
@@ -362,21 +382,33 @@ def serve(bound: list[tuple[socket.socket, str]]) -> None:
 
 
 def _detach(bound: list[tuple[socket.socket, str]]) -> None:
-    """Start the relay in a grandchild (re-parented to the sandbox's init), then return."""
-    child = os.fork()
+    """Start the relay in a grandchild (re-parented to the sandbox's init), then return;
+    OSError when either fork fails."""
+    # Opened before the forks: a trace must not see the relay open it while the task starts.
+    devnull = os.open(os.devnull, os.O_RDWR)
+    try:
+        child = os.fork()
+    except OSError:
+        os.close(devnull)
+        raise
     if child:
-        os.waitpid(child, 0)
+        os.close(devnull)
+        _, status = os.waitpid(child, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise OSError("the second fork failed")
         return
+    status = 1  # the intermediate child's exit: 0 once the relay is forked
     try:
         if os.fork():
-            os._exit(0)
-        os.setsid()
-        devnull = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):
-            os.dup2(devnull, fd)  # the task's output pipes close when the task ends
-        serve(bound)
+            status = 0
+        else:
+            status = 0
+            os.setsid()
+            for fd in (0, 1, 2):
+                os.dup2(devnull, fd)  # the task's output pipes close when the task ends
+            serve(bound)
     finally:
-        os._exit(0)
+        os._exit(status)
 
 
 def main(argv: list[str]) -> int:
@@ -391,19 +423,22 @@ def main(argv: list[str]) -> int:
         bound = bind(routes)
         drop_capabilities()
     except (OSError, ValueError, OverflowError) as exc:
-        sys.stderr.write(f"tidegate forwarder: {exc}\n")
+        sys.stderr.write(f"{FORWARDER_PREFIX}{exc}\n")
         return EXIT_SETUP
     try:
         _detach(bound)
     except OSError as exc:  # e.g. EAGAIN: the processes limit counts the relay too
-        sys.stderr.write(f"tidegate forwarder: cannot start the relay process: {exc}\n")
+        sys.stderr.write(
+            f"{FORWARDER_PREFIX}cannot start the relay process ({exc}): the processes "
+            "limit counts it too\n"
+        )
         return EXIT_SETUP
     for listener, _ in bound:
         listener.close()
     try:
         os.execvp(command[0], command)  # noqa: S606  (the task's argv, exactly as specified)
     except OSError as exc:
-        sys.stderr.write(f"tidegate forwarder: cannot run {command[0]!r}: {exc.strerror}\n")
+        sys.stderr.write(f"{FORWARDER_PREFIX}cannot run {command[0]!r}: {exc.strerror}\n")
         return EXIT_NOT_FOUND if isinstance(exc, FileNotFoundError) else EXIT_SETUP
     return EXIT_SETUP  # not reached: execvp replaces this process
 

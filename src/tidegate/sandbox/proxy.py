@@ -8,6 +8,7 @@ relay thread. What each destination saw is counted for the run.command record.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import socket
 import tempfile
@@ -17,15 +18,23 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
-from tidegate.sandbox.backend import NetworkUse
+from tidegate.errors import TidegateError
+from tidegate.sandbox.backend import CommandResult, NetworkUse
 from tidegate.sandbox.egress import EgressPlan, Route
-from tidegate.sandbox.forwarder import Relay, Traffic
+from tidegate.sandbox.forwarder import EXIT_SETUP, FORWARDER_PREFIX, Relay, Traffic
 
 MAX_CONNECTIONS = 256
 """Connections open at once through one command's proxy; more are closed and counted."""
 CONNECT_TIMEOUT = 10.0
-MAX_ERRORS = 20  # per destination; the rest are only counted
 _JOIN_SECONDS = 5.0
+_CONNECT_JOIN_SECONDS = 1.0  # a connect still under way after the command is not waited for
+_SUN_PATH_MAX = 107  # AF_UNIX socket paths longer than this cannot be bound
+
+
+class EgressSetupError(TidegateError):
+    """The egress proxy could not be set up: the command does not run."""
+
+    exit_code = 1
 
 
 class EgressProxy:
@@ -42,7 +51,7 @@ class EgressProxy:
         self.max_connections = max_connections
         self.connect_timeout = connect_timeout
         self.directory: Path | None = None
-        self.relay = Relay()
+        self._relay: Relay | None = None  # made on entering: it holds descriptors
         self.traffic = {route.socket_name: Traffic() for route in egress.routes}
         self._dropped = dict.fromkeys(self.traffic, 0)
         self._connecting = 0
@@ -50,20 +59,35 @@ class EgressProxy:
         self._thread: threading.Thread | None = None
         self._connectors: list[threading.Thread] = []
 
+    @property
+    def relay(self) -> Relay:
+        """The relay loop (exists once the proxy is entered)."""
+        assert self._relay is not None, "EgressProxy used before it was entered"
+        return self._relay
+
     def __enter__(self) -> EgressProxy:
         """Create the sockets (in a private directory) and start the relay thread."""
-        self.directory = Path(tempfile.mkdtemp(prefix="tidegate-net-"))
+        try:
+            self._relay = Relay()
+            self.directory = Path(tempfile.mkdtemp(prefix="tidegate-net-", dir=_socket_parent()))
+        except OSError as exc:
+            if self._relay is not None:
+                self._relay.stop()
+                self._relay.run()
+            raise EgressSetupError(f"network: cannot set up the egress proxy: {exc}") from exc
         try:
             for route in self.egress.routes:
                 listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.relay.listen(listener, self._acceptor(route))
                 listener.bind(str(self.directory / route.socket_name))
                 listener.listen(128)
-                self.relay.listen(listener, self._acceptor(route))
-        except OSError:
+        except OSError as exc:
             self.relay.stop()
             self.relay.run()  # closes what was registered
             shutil.rmtree(self.directory, ignore_errors=True)
-            raise
+            raise EgressSetupError(
+                f"network: the egress proxy cannot listen in {self.directory}: {exc}"
+            ) from exc
         self._thread = threading.Thread(target=self.relay.run, name="tidegate-egress", daemon=True)
         self._thread.start()
         return self
@@ -78,21 +102,42 @@ class EgressProxy:
         self.relay.stop()
         if self._thread is not None:
             self._thread.join(_JOIN_SECONDS)
-        # A connect still under way hands its sockets to a stopped relay, which closes them.
-        deadline = time.monotonic() + self.connect_timeout
+        # A connect still under way hands its sockets to a stopped relay, which closes them;
+        # it is not waited for long (the command is over), and may go unrecorded.
+        deadline = time.monotonic() + min(self.connect_timeout, _CONNECT_JOIN_SECONDS)
         for connector in self._connectors:
             connector.join(max(deadline - time.monotonic(), 0.0))
         if self.directory is not None:
             shutil.rmtree(self.directory, ignore_errors=True)
+
+    def annotate(self, result: CommandResult) -> CommandResult:
+        """Return ``result`` with the traffic per destination, the forwarder counted as a
+        launcher (for traces), and a ``network`` violation when the forwarder could not
+        start the command (read once the proxy stopped: its relay no longer counts)."""
+        violations = list(result.violations)
+        if result.exit_code == EXIT_SETUP:
+            lines = result.stderr.decode("utf-8", "replace").splitlines()
+            failed = [line for line in lines if line.startswith(FORWARDER_PREFIX)]
+            if failed:
+                violations.append(
+                    (
+                        "network",
+                        f"the allow-list forwarder failed, the command did not run: "
+                        f"{failed[-1][len(FORWARDER_PREFIX) :]}",
+                    )
+                )
+        return dataclasses.replace(
+            result, network=self.usage(), launcher_execs=2, violations=violations
+        )
 
     def usage(self) -> tuple[NetworkUse, ...]:
         """Return what each destination saw (read after the proxy stopped)."""
         found: list[NetworkUse] = []
         for route in self.egress.routes:
             traffic = self.traffic[route.socket_name]
-            errors = list(traffic.errors[:MAX_ERRORS])
-            if len(traffic.errors) > MAX_ERRORS:
-                errors.append(f"... and {len(traffic.errors) - MAX_ERRORS} more")
+            errors = list(traffic.errors)
+            if traffic.errors_dropped:
+                errors.append(f"... and {traffic.errors_dropped} more")
             dropped = self._dropped[route.socket_name]
             if dropped:
                 errors.append(
@@ -128,8 +173,15 @@ class EgressProxy:
                 name="tidegate-egress-connect",
                 daemon=True,
             )
+            try:
+                connector.start()
+            except RuntimeError as exc:  # no thread to be had: refuse this one, keep serving
+                with self._lock:
+                    self._connecting -= 1
+                self.traffic[name].error(f"connect to {route.destination}: {exc}")
+                conn.close()
+                return
             self._connectors = [t for t in self._connectors if t.is_alive()] + [connector]
-            connector.start()
 
         return accept
 
@@ -152,7 +204,7 @@ class EgressProxy:
                 (destination.host, destination.port), timeout=self.connect_timeout
             )
         except OSError as exc:
-            traffic.errors.append(f"connect to {destination}: {exc.strerror or exc}")
+            traffic.error(f"connect to {destination}: {exc.strerror or exc}")
             conn.close()
         else:
             upstream.settimeout(None)
@@ -160,3 +212,11 @@ class EgressProxy:
         finally:
             with self._lock:
                 self._connecting -= 1
+
+
+def _socket_parent() -> str:
+    """Return where the socket directory goes: the temporary directory, or /tmp when its path
+    is too long for the sockets' own paths (AF_UNIX allows 107 bytes)."""
+    parent = tempfile.gettempdir()
+    room = _SUN_PATH_MAX - len("/tidegate-net-XXXXXXXX/00000.sock")
+    return parent if len(parent.encode()) <= room else "/tmp"  # noqa: S108  (short, private dir)

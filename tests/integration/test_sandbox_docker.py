@@ -23,6 +23,7 @@ from tidegate.sandbox.backend import (
 SHARED = docker_backend(module_level=True)
 
 from tidegate.sandbox.docker import DockerBackend  # noqa: E402  (after the skip: needs the SDK)
+from tidegate.sandbox.proxy import EgressProxy  # noqa: E402
 
 IMAGE = os.environ["TIDEGATE_DOCKER_IMAGE"]
 IMAGE_ID = "sha256:" + IMAGE.rpartition("sha256:")[2]
@@ -156,8 +157,13 @@ def test_wall_time_kills_container(backend: DockerBackend, client: Any, workspac
     assert result.exit_code is None
     assert result.duration_ms < 15000
     assert any(guard == "wall_time" for guard, _ in result.violations)
-    after = {c["Id"] for c in client.api.containers(all=True)}
-    assert after <= before  # the container is gone, not merely stopped
+    # The container is gone, not merely stopped (other workers' containers may come and go).
+    left = [
+        c
+        for c in client.api.containers(all=True)
+        if c["Id"] not in before and "sleep 30" in c.get("Command", "")
+    ]
+    assert left == []
 
 
 def test_versions(backend: DockerBackend) -> None:
@@ -172,3 +178,35 @@ def test_both_streams_over_cap_finish(backend: DockerBackend, workspace: Path) -
     assert result.status == "ok", result
     assert result.stdout_truncated and result.stderr_truncated
     assert (workspace / "end").read_text() == "done\n"
+
+
+def test_allow_list_container_has_no_network_but_loopback(
+    backend: DockerBackend, workspace: Path
+) -> None:
+    """With an allow-list the container keeps network_mode none: only the engine's hosts file
+    (for the names) and the unprivileged-port sysctl change, and the forwarder starts it."""
+    command = CommandSpec(
+        ("true",), guards=Guards(network="allow", allow=(("api.example.com", 443),))
+    )
+    _, env, _, route = backend._plan(command)
+    assert route is not None
+    with EgressProxy(route.plan) as proxy:
+        config = backend._container_config(
+            backend.client().api,
+            workspace,
+            command,
+            env,
+            str(workspace),
+            backend.resolve_image(),
+            route,
+            proxy,
+        )
+    host = config["host_config"]
+    assert host["NetworkMode"] == "none"
+    assert host["ExtraHosts"] == ["api.example.com:127.0.0.2"]
+    assert host["Sysctls"] == {"net.ipv4.ip_unprivileged_port_start": "0"}
+    assert host["CapDrop"] == ["ALL"]
+    assert config["command"][:3] == [route.python, "-I", "-S"]
+    assert config["command"][-2:] == ["--", "true"]
+    seccomp = next(o for o in host["SecurityOpt"] if o.startswith("seccomp="))
+    assert '"SCMP_CMP_GE"' in seccomp  # the allow-mode family rules, not the file's AF_UNIX-only

@@ -13,6 +13,7 @@ import queue
 import socket
 import stat
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -111,6 +112,16 @@ def recv_exactly(sock: socket.socket, size: int) -> bytes:
         assert chunk, f"EOF after {len(data)} of {size} bytes"
         data += chunk
     return bytes(data)
+
+
+def wait_until(condition: Callable[[], bool]) -> bool:
+    """Poll ``condition`` until it holds or TIMEOUT passes (a condition, not a timing)."""
+    deadline = time.monotonic() + TIMEOUT
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.001)
+    return True
 
 
 def recv_all(sock: socket.socket) -> bytes:
@@ -230,7 +241,9 @@ def test_max_connections_closes_the_one_over(servers: Callable[..., Server]) -> 
             assert recv_exactly(first, 5) == b"still"
             first.shutdown(socket.SHUT_WR)
             assert recv_all(first) == b""
-        # the first one has ended: a new one is under the cap again
+        # The first one has ended: once the relay has let it go (it may still be closing it
+        # when the client sees EOF), a new one is under the cap again.
+        assert wait_until(lambda: not proxy.relay.links), "the relay kept a finished link"
         with connect(proxy) as third:
             third.sendall(b"three")
             assert recv_exactly(third, 5) == b"three"

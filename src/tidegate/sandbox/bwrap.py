@@ -225,9 +225,8 @@ class _Plan:
     pids_cgroup: bool
     rlimits: list[tuple[int, tuple[int, int]]]
     tracer: list[str] = field(default_factory=list)  # strace argv prefix, when tracing
-    egress: guard_env.EgressSetup | None = (
-        None  # the allow-list's forwarding, when network is allow
-    )
+    # The allow-list's forwarding, when network is allow.
+    egress: guard_env.EgressSetup | None = None
 
 
 class BwrapBackend:

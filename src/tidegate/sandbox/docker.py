@@ -29,6 +29,7 @@ import os
 import posixpath
 import re
 import signal
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -85,7 +86,7 @@ def profile_for_network(profile: dict[str, Any], network: str) -> dict[str, Any]
     denied = seccomp_families.denied_families(network)
     rules = [rule for rule in profile["syscalls"] if rule.get("names") != ["socket"]]
     comment = f"network {network}: only " + ", ".join(
-        str(f) for f in seccomp_families.SOCKET_FAMILIES[network]
+        socket.AddressFamily(f).name for f in seccomp_families.SOCKET_FAMILIES[network]
     )
     for family in denied:
         rules.append(_socket_rule("SCMP_CMP_EQ", family, comment))
@@ -94,6 +95,7 @@ def profile_for_network(profile: dict[str, Any], network: str) -> dict[str, Any]
 
 
 def _socket_rule(op: str, value: int, comment: str) -> dict[str, Any]:
+    """Return a profile rule: EPERM for socket() when its family compares ``op`` ``value``."""
     return {
         "names": ["socket"],
         "action": "SCMP_ACT_ERRNO",

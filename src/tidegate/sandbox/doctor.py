@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tidegate.errors import TidegateError
 from tidegate.sandbox import bwrap as bwrap_backend
 from tidegate.sandbox import guards, seccomp
 from tidegate.sandbox.backend import Backend, CommandSpec, Guards, GuardUnavailable, Limits
@@ -172,7 +173,7 @@ def _allow_list_row(backend: Backend, python: str) -> DoctorRow:
             backend.guards(command)
             workspace = stack.enter_context(tempfile.TemporaryDirectory(prefix="tidegate-doctor-"))
             result = backend.run(Path(workspace), command)
-        except GuardUnavailable as exc:
+        except TidegateError as exc:  # refused, or the proxy or engine failed: not usable
             return DoctorRow(backend.name, "allow-list", False, exc.message)
     seen = result.stdout.decode("utf-8", "replace").split()
     works = result.status == "ok" and seen == ["ping", "shut"]

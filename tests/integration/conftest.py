@@ -48,6 +48,14 @@ def docker_backend(module_level: bool = False) -> Backend:
     return backend
 
 
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """An empty directory for a backend to run commands in."""
+    path = tmp_path / "workspace"
+    path.mkdir()
+    return path
+
+
 @pytest.fixture(scope="module", params=["bwrap", "docker"])
 def backend(request: pytest.FixtureRequest) -> Backend:
     if request.param == "docker":

@@ -9,11 +9,9 @@ CI does (scripts/test.sh): then it fails.
 from __future__ import annotations
 
 import ast
-import contextlib
 import os
 import shutil
 import socket
-import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +27,7 @@ from tidegate.sandbox.backend import (
     Limits,
 )
 from tidegate.sandbox.bwrap import BwrapBackend
+from tidegate.sandbox.doctor import loopback_echo_server
 
 EPOCH = 1767225600  # 2026-01-01T00:00:00Z
 
@@ -37,13 +36,6 @@ def only(backend: Backend, name: str, why: str) -> None:
     """Skip a test that probes one backend's own mechanism."""
     if backend.name != name:
         pytest.skip(f"{name} only: {why}")
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    path = tmp_path / "workspace"
-    path.mkdir()
-    return path
 
 
 def run(
@@ -303,29 +295,8 @@ def test_output_over_the_limit_is_truncated_and_flagged(backend: Backend, worksp
 @pytest.fixture
 def echo_server() -> Iterator[int]:
     """A host loopback port that echoes what each connection sends, until it half-closes."""
-    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-
-    def serve() -> None:
-        while True:
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                return  # closed: the test is over
-            with conn:
-                while chunk := conn.recv(65536):
-                    conn.sendall(chunk)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield server.getsockname()[1]
-    finally:
-        with contextlib.suppress(OSError):
-            server.shutdown(socket.SHUT_RDWR)  # wakes the accept() still waiting
-        server.close()
-        thread.join(10)
+    with loopback_echo_server() as port:
+        yield port
 
 
 ALLOW_PROBE = """

@@ -40,13 +40,6 @@ def client(backend: DockerBackend) -> Any:
     return backend.client()
 
 
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    path = tmp_path / "workspace"
-    path.mkdir()
-    return path
-
-
 def run(
     backend: DockerBackend,
     workspace: Path,

@@ -22,6 +22,7 @@ from tidegate.sandbox.egress import (
     hosts_file,
     parse_entry,
     plan,
+    reads_as_address,
 )
 from tidegate.sandbox.forwarder import parse_config
 
@@ -324,15 +325,6 @@ NAMES = (
     .filter(lambda name: not re.fullmatch(r"[0-9.]+", name))
     .filter(lambda name: not reads_as_address(name))  # "0x0", "0x7f.1": libc reads an address
 )
-
-
-def reads_as_address(name: str) -> bool:
-    """Whether libc's inet_aton takes ``name`` for an address (such names are refused)."""
-    try:
-        socket.inet_aton(name)
-    except OSError:
-        return False
-    return True
 
 
 LITERALS = st.tuples(st.integers(0, 255), st.integers(0, 255), st.integers(0, 255)).map(

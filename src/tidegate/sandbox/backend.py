@@ -55,8 +55,8 @@ class CommandSpec:
     guards: Guards = field(default_factory=Guards)
     trace_file: Path | None = None
     """Host path for an strace log of the files the command opens (None: not traced); the log
-    may start with the backend's launcher (its first successful execve) before the command's
-    own execve. A backend that cannot trace refuses the ``trace`` guard."""
+    starts with the backend's launchers (CommandResult.launcher_execs successful execves)
+    before the command's own execve. A backend that cannot trace refuses the ``trace`` guard."""
 
 
 @dataclass(frozen=True)

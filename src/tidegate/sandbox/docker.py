@@ -130,6 +130,7 @@ class DockerBackend:
         self._client = client
         self._resolved: _Image | None = None
         self._seccomp: str | None = None
+        self._seccomp_for: dict[str, str] = {}  # other network modes' profiles, made once
 
     # -- engine and image, each looked up once per backend ------------------------------------
 
@@ -209,7 +210,10 @@ class DockerBackend:
                 ) from exc
         if network == "none":
             return self._seccomp
-        return json.dumps(profile_for_network(json.loads(self._seccomp), network))
+        if network not in self._seccomp_for:  # planned and run per command: build it once
+            adapted = profile_for_network(json.loads(self._seccomp), network)
+            self._seccomp_for[network] = json.dumps(adapted)
+        return self._seccomp_for[network]
 
     # -- the Backend protocol -----------------------------------------------------------------
 

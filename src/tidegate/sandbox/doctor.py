@@ -153,8 +153,8 @@ def _allow_list_row(backend: Backend, python: str) -> DoctorRow:
     """Run a command allowed to reach one loopback port of this host and nothing else: the
     row is ok when its round trip through the egress proxy works and another port stays shut."""
     with contextlib.ExitStack() as stack:
-        allowed = stack.enter_context(_echo_server())
-        closed = stack.enter_context(_echo_server())
+        allowed = stack.enter_context(loopback_echo_server())
+        closed = stack.enter_context(loopback_echo_server())
         code = (
             "import socket\n"
             f"s = socket.create_connection(('127.0.0.1', {allowed}), timeout=5)\n"
@@ -188,18 +188,22 @@ def _allow_list_row(backend: Backend, python: str) -> DoctorRow:
 
 
 @contextlib.contextmanager
-def _echo_server() -> Iterator[int]:
-    """Serve one echo per connection on a loopback port of this host; yield the port."""
+def loopback_echo_server() -> Iterator[int]:
+    """Yield a port on this host's loopback that echoes each connection until it half-closes
+    (connections one after the other); closed on exit."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    listener.settimeout(_PROBE_SECONDS)
+    listener.listen(16)
 
     def serve() -> None:
-        with contextlib.suppress(OSError):
-            conn, _ = listener.accept()
-            with conn:
-                conn.sendall(conn.recv(16))
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return  # shut down: the caller is done
+            with conn, contextlib.suppress(OSError):
+                while chunk := conn.recv(65536):
+                    conn.sendall(chunk)
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()

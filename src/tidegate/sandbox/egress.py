@@ -98,7 +98,7 @@ def _host(entry: str, host: str) -> str:
                 "127.0.0.0/8 addresses can be forwarded; allow the host by name"
             )
         return str(address)
-    if _NUMERIC.match(host) or _reads_as_address(host):
+    if _NUMERIC.match(host) or reads_as_address(host):
         # The resolver would read it as an address (inet_aton: "1.2.3", "0x7f000001"),
         # never through /etc/hosts: it cannot be a name here, nor checked as an address.
         raise AllowListError(
@@ -111,7 +111,7 @@ def _host(entry: str, host: str) -> str:
     return name
 
 
-def _reads_as_address(host: str) -> bool:
+def reads_as_address(host: str) -> bool:
     """Return whether libc's inet_aton accepts ``host`` (hex, octal and short numeric forms)."""
     try:
         socket.inet_aton(host)

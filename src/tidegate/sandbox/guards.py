@@ -13,6 +13,7 @@ Precedence, lowest to highest:
 from __future__ import annotations
 
 import contextlib
+import functools
 import glob
 import importlib.resources
 import os
@@ -212,6 +213,12 @@ def site_dir(files: dict[str, str]) -> Iterator[str | None]:
         yield directory
 
 
+@functools.cache
+def forwarder_source() -> str:
+    """Return the in-sandbox forwarder's source, read once (every allow-list command mounts it)."""
+    return importlib.resources.files("tidegate.sandbox").joinpath("forwarder.py").read_text()
+
+
 @dataclass(frozen=True)
 class EgressSetup:
     """How a backend forwards an allow-list: the routes, the interpreter, the files to mount."""
@@ -235,8 +242,10 @@ def egress_setup(allow: Sequence[tuple[str, int]], python: str, *, hosts_file: b
         plan = egress.plan(allow)
     except egress.AllowListError as exc:
         raise refuse("network", str(exc), hint="fix network.allow in the task spec") from exc
-    source = importlib.resources.files("tidegate.sandbox").joinpath("forwarder.py").read_text()
-    files = {FORWARDER_FILE: source, EGRESS_CONFIG: egress.forwarder_config(plan, NET_DIR)}
+    files = {
+        FORWARDER_FILE: forwarder_source(),
+        EGRESS_CONFIG: egress.forwarder_config(plan, NET_DIR),
+    }
     if hosts_file:
         files[HOSTS_FILE] = egress.hosts_file(plan)
     status = (
